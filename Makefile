@@ -1,0 +1,36 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export PREFECT_HOME ?= $(CURDIR)/var/prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: install run test bench diagrams clean
+
+$(BIN)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	@mkdir -p var
+	$(BIN)/sanshe init-db
+	$(BIN)/sanshe load-programme programmes/lanzhou-2022.yaml
+	$(BIN)/sanshe load-programme programmes/anhui-2017.yaml
+	$(BIN)/sanshe seed-demo
+	$(BIN)/sanshe serve
+
+test: install
+	$(BIN)/pytest
+
+bench: install
+	@echo "no benchmarks yet"
+
+diagrams: install
+	$(BIN)/python -m models.diagrams --write README.md
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

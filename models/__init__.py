@@ -1,0 +1,37 @@
+"""Tables, lifecycle declarations and seed rules of sanshe.
+
+Importing this package registers every table on `SQLModel.metadata` (Alembic and the tests rely on it).
+"""
+
+from models.audit import AuditEvent
+from models.expert import Expert, ExpertConflict
+from models.milestone import Milestone, NodeReportVersion
+from models.organisation import AnnualInspection, CreditEntry, Organisation, OrganisationPenalty
+from models.outbox import OutboxMessage
+from models.programme import Programme, ProgrammeQuota
+from models.project import BudgetLine, Project, ProjectTeamMember
+from models.region import Region
+from models.review import ReviewAssignment, ReviewScore
+from models.social_worker import SocialWorker
+
+__all__ = [
+    "AnnualInspection",
+    "AuditEvent",
+    "BudgetLine",
+    "CreditEntry",
+    "Expert",
+    "ExpertConflict",
+    "Milestone",
+    "NodeReportVersion",
+    "Organisation",
+    "OrganisationPenalty",
+    "OutboxMessage",
+    "Programme",
+    "ProgrammeQuota",
+    "Project",
+    "ProjectTeamMember",
+    "Region",
+    "ReviewAssignment",
+    "ReviewScore",
+    "SocialWorker",
+]

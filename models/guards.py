@@ -1,0 +1,138 @@
+"""Guards of the lifecycles: pure reads that return every failed rule, in Chinese."""
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from models.budget import budget_violations
+from models.eligibility import declaration_violations
+from models.errors import RuleViolation
+from models.lifecycle import TransitionContext
+from models.milestone import Milestone
+from models.programme import Programme, ProgrammeQuota
+from models.programme_spec import ProgrammeSpec
+from models.project import BudgetLine, Project
+from models.region import Region, RegionLevel
+from models.regions import ancestor_at
+from models.scope import project_of
+from schedules.calendar import shanghai_date
+
+# Selected projects that still hold a district's slot; a terminated one frees it for a replacement.
+HOLDS_QUOTA = frozenset(
+    {"selected", "contracted", "in_progress", "suspended", "final_evaluation", "rectification", "accepted", "failed"}
+)
+CLOSED_NODE_STATES = frozenset({"approved", "waived"})
+IMPLEMENTATION_STATES = frozenset({"in_progress", "suspended", "final_evaluation", "rectification"})
+
+
+def spec_of(ctx: TransitionContext) -> ProgrammeSpec:
+    programme = ctx.session.get(Programme, project_of(ctx.session, ctx.entity).programme_id)
+    assert programme is not None
+    return programme.parsed_spec()
+
+
+def within_declaration_window(ctx: TransitionContext) -> list[RuleViolation]:
+    window = spec_of(ctx).phases.declaration
+    today = shanghai_date(ctx.now)
+    if window.contains(today):
+        return []
+    return [RuleViolation("phase.declaration", f"不在申报期内（{window.start} 至 {window.end}），今天是 {today}")]
+
+
+def declaration_is_eligible(ctx: TransitionContext) -> list[RuleViolation]:
+    return declaration_violations(ctx.session, ctx.entity, spec_of(ctx))
+
+
+def quota_left(ctx: TransitionContext) -> list[RuleViolation]:
+    project: Project = ctx.entity
+    spec = spec_of(ctx)
+    session = ctx.session
+    holding = select(func.count()).select_from(Project).where(
+        Project.programme_id == project.programme_id,
+        Project.state.in_(HOLDS_QUOTA),  # type: ignore[attr-defined]
+        Project.id != project.id,
+    )
+    found = []
+    if session.exec(holding).one() >= spec.quotas.total:
+        found.append(RuleViolation("quota.total", f"本批次试点名额 {spec.quotas.total} 个已满"))
+    community = session.get(Region, project.community_id)
+    district = ancestor_at(session, community, RegionLevel.DISTRICT) if community else None
+    if district is None or not spec.quotas.by_district:
+        return found
+    quota = session.exec(
+        select(ProgrammeQuota.quota).where(
+            ProgrammeQuota.programme_id == project.programme_id, ProgrammeQuota.district_id == district.id
+        )
+    ).first()
+    if quota is None:
+        return found + [RuleViolation("quota.district_none", f"{district.name} 没有本批次的试点名额")]
+    in_district = (
+        holding.join(Region, Region.id == Project.community_id)  # type: ignore[arg-type]
+        .where(Region.path.startswith(district.path))  # type: ignore[attr-defined]
+    )
+    if session.exec(in_district).one() >= quota:
+        found.append(RuleViolation("quota.district", f"{district.name} 的试点名额 {quota} 个已满"))
+    return found
+
+
+def budget_is_valid(ctx: TransitionContext) -> list[RuleViolation]:
+    project: Project = ctx.entity
+    lines = ctx.session.exec(select(BudgetLine).where(BudgetLine.project_id == project.id)).all()
+    return budget_violations(lines, total_fen=project.total_fen, template=spec_of(ctx).budget)
+
+
+def all_nodes_closed(ctx: TransitionContext) -> list[RuleViolation]:
+    open_nodes = ctx.session.exec(
+        select(Milestone.title).where(
+            Milestone.project_id == ctx.entity.id,
+            Milestone.state.not_in(CLOSED_NODE_STATES),  # type: ignore[attr-defined]
+        )
+    ).all()
+    if not open_nodes:
+        return []
+    shown = "、".join(open_nodes[:5]) + ("等" if len(open_nodes) > 5 else "")
+    return [RuleViolation("nodes.open", f"尚有 {len(open_nodes)} 个节点报告未通过审核或免于提交：{shown}")]
+
+
+def local_policy_documents(ctx: TransitionContext) -> list[RuleViolation]:
+    required = spec_of(ctx).acceptance.min_local_policy_documents
+    given = [d for d in ctx.payload.get("local_policy_documents", []) if str(d).strip()]
+    if len(given) >= required:
+        return []
+    return [RuleViolation("acceptance.policy_documents", f"应出台社会工作介入社区治理的政策文件不少于 {required} 篇，已提交 {len(given)} 篇")]
+
+
+def project_under_implementation(ctx: TransitionContext) -> list[RuleViolation]:
+    project = project_of(ctx.session, ctx.entity)
+    if project.state in IMPLEMENTATION_STATES:
+        return []
+    return [RuleViolation("project.not_in_implementation", "项目不在实施阶段，不能提交节点报告")]
+
+
+def report_summary_given(ctx: TransitionContext) -> list[RuleViolation]:
+    if str(ctx.payload.get("summary", "")).strip():
+        return []
+    return [RuleViolation("report.summary", "节点报告须填写报告内容摘要")]
+
+
+def community_opinion_given(ctx: TransitionContext) -> list[RuleViolation]:
+    if str(ctx.payload.get("opinion", "")).strip():
+        return []
+    return [RuleViolation("report.community_opinion", "社区确认报告时须加注意见")]
+
+
+def scores_complete(ctx: TransitionContext) -> list[RuleViolation]:
+    criteria = spec_of(ctx).rubric.criteria
+    scores = ctx.payload.get("scores", {})
+    found = []
+    for criterion in criteria:
+        value = scores.get(criterion.code)
+        if not isinstance(value, int) or isinstance(value, bool):
+            found.append(RuleViolation("review.score_missing", f"缺少评分项：{criterion.name}"))
+        elif not 0 <= value <= criterion.max_score:
+            found.append(
+                RuleViolation("review.score_range", f"{criterion.name} 的得分应在 0 至 {criterion.max_score} 之间，实际 {value}")
+            )
+    unknown = sorted(set(scores) - {c.code for c in criteria})
+    if unknown:
+        found.append(RuleViolation("review.score_unknown", f"评分项不在评分标准中：{'、'.join(unknown)}"))
+    return found

@@ -1,0 +1,42 @@
+"""Dated nodes of a project (节点) and the versions of the report submitted for each.
+
+A milestone row carries the node-report lifecycle state: one node, one report, many versions.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.columns import aware_datetime_column, json_column
+
+
+class Milestone(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "kind", "sequence", name="uq_milestone_node"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    kind: str = Field(max_length=40)  # progress, supervision, mid_term, audit, final, …
+    sequence: int = Field(default=1)
+    title: str = Field(max_length=200)
+    due_date: date = Field(index=True)  # an Asia/Shanghai calendar date
+    planned_from: str = Field(max_length=200)  # the schedule rule that produced the due date
+    provisional: bool = False  # computed from a year with no official holiday data
+    state: str = Field(default="pending", max_length=30, index=True)
+    version: int = Field(default=1)
+
+
+class NodeReportVersion(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("milestone_id", "number", name="uq_report_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    milestone_id: int = Field(foreign_key="milestone.id", index=True)
+    number: int
+    summary: str = Field(max_length=10000)
+    attachments: list[str] = Field(default_factory=list, sa_column=json_column())  # file references
+    submitted_at: datetime = Field(sa_column=aware_datetime_column())
+    submitted_by: str = Field(max_length=100)
+    community_opinion: str | None = Field(default=None, max_length=5000)  # 确认并加注意见
+    review_comment: str | None = Field(default=None, max_length=5000)
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())

@@ -1,0 +1,1 @@
+"""The FastAPI service, the console and the `sanshe` command line."""

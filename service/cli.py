@@ -1,0 +1,63 @@
+"""The `sanshe` command line."""
+
+import logging
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from models.database import make_engine, session_scope
+from models.errors import DomainError
+from models.migrate import upgrade_database
+from models.programme_loader import load_programme
+from service.clock import system_clock
+from service.settings import get_settings
+
+app = typer.Typer(help="三社联动试点项目管理 sanshe", no_args_is_help=True)
+log = logging.getLogger("sanshe")
+
+
+@app.command("init-db")
+def init_db() -> None:
+    """建立或升级数据库结构（Alembic upgrade head）。"""
+    settings = get_settings()
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    with engine.begin() as connection:
+        upgrade_database(connection)
+    typer.echo("数据库结构已是最新。")
+
+
+@app.command("load-programme")
+def load_programme_command(file: Path) -> None:
+    """载入（或更新）一个试点批次文件，例如 programmes/lanzhou-2022.yaml。"""
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            programme = load_programme(session, file, now=system_clock())
+            typer.echo(f"已载入：{programme.name}（{programme.code}）")
+    except DomainError as exc:
+        typer.echo(f"载入失败：\n{exc.message}", err=True)
+        raise typer.Exit(code=2) from exc
+
+
+@app.command("seed-demo")
+def seed_demo_command() -> None:
+    """写入演示数据（兰州 2022 的社区、机构、社工与几个申报），已存在则跳过。"""
+    from service.demo import seed_demo
+
+    engine = make_engine(get_settings().database_url)
+    with session_scope(engine) as session:
+        typer.echo(seed_demo(session))
+
+
+@app.command()
+def serve(host: str | None = None, port: int | None = None) -> None:
+    """启动 API 服务。"""
+    settings = get_settings()
+    uvicorn.run("service.app:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+
+
+if __name__ == "__main__":
+    app()
