@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install run test bench diagrams clean
+.PHONY: install run test bench diagrams clean initial-migration
 
 $(BIN)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
@@ -34,3 +34,10 @@ diagrams: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis
+
+# Before the first release the whole schema lives in one initial migration, regenerated from models/.
+initial-migration: install
+	rm -f migrations/versions/0001_initial_schema.py var/migration-gen.db
+	@mkdir -p var
+	SANSHE_DATABASE_URL=sqlite:///var/migration-gen.db $(BIN)/alembic revision --autogenerate --rev-id 0001 -m "initial schema"
+	rm -f var/migration-gen.db

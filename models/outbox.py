@@ -28,8 +28,14 @@ class OutboxMessage(SQLModel, table=True):
     message_id: str = Field(max_length=255, unique=True)
     # Set where a notice must exist at most once (an escalation rung); NULLs never collide.
     dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
+    # Rows with the same digest_key and address go out as one mail (a street office's late nodes of a sweep).
+    digest_key: str | None = Field(default=None, max_length=200, index=True)
     status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_column=enum_column(OutboxStatus, index=True))
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=aware_datetime_column(index=True))
     last_error: str | None = Field(default=None, max_length=2000)
+    # A dispatcher's claim on SQLite (PostgreSQL uses FOR UPDATE SKIP LOCKED): who holds the row until when.
+    leased_by: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = Field(default=None, sa_column=aware_datetime_column(nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=aware_datetime_column(nullable=True))
     created_at: datetime = Field(sa_column=aware_datetime_column())

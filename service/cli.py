@@ -10,6 +10,7 @@ from models.database import make_engine, session_scope
 from models.errors import DomainError
 from models.migrate import upgrade_database
 from models.programme_loader import load_programme
+from service import cli_data, cli_deadlines, cli_mail
 from service.clock import system_clock
 from service.settings import get_settings
 
@@ -58,6 +59,10 @@ def serve(host: str | None = None, port: int | None = None) -> None:
     settings = get_settings()
     uvicorn.run("service.app:create_app", factory=True, host=host or settings.host, port=port or settings.port)
 
+
+# Each capability registers its own commands (deadlines, mail, data exchange), in a module of its own.
+for _module in (cli_deadlines, cli_mail, cli_data):
+    _module.register(app)
 
 if __name__ == "__main__":
     app()

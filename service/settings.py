@@ -17,10 +17,21 @@ class Settings(BaseSettings):
     files_dir: Path = PROJECT_ROOT / "var" / "files"
     host: str = "127.0.0.1"
     port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"  # links in notices point into the console here
+    # Authentication
+    access_token_minutes: int = 60
+    # Mail (aiosmtplib); the dev mail catcher listens on 127.0.0.1:8025
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
+    smtp_starttls: bool = False
+    smtp_implicit_tls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = 10.0
     smtp_sender: str = "三社联动平台 <noreply@sanshe.local>"
+    # Prefect and the in-service scheduler
     prefect_api_url: str | None = None
+    scheduler_enabled: bool = True
 
 
 @lru_cache

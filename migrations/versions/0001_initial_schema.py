@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 23:29:28.318986
+Create Date: 2026-11-23 23:34:30.094853
 """
 
 from collections.abc import Sequence
@@ -74,16 +74,21 @@ def upgrade() -> None:
     sa.Column('params', sa.JSON(), nullable=False),
     sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
     sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('digest_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('status', sa.Enum('pending', 'sent', 'failed', name='outboxstatus', native_enum=False, length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', models.columns.AwareDateTime(timezone=True), nullable=False),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('leased_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('lease_until', models.columns.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', models.columns.AwareDateTime(timezone=True), nullable=True),
     sa.Column('created_at', models.columns.AwareDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('dedupe_key'),
     sa.UniqueConstraint('message_id')
     )
     with op.batch_alter_table('outboxmessage', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outboxmessage_digest_key'), ['digest_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_outboxmessage_next_attempt_at'), ['next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outboxmessage_status'), ['status'], unique=False)
 
@@ -381,6 +386,7 @@ def downgrade() -> None:
     with op.batch_alter_table('outboxmessage', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outboxmessage_status'))
         batch_op.drop_index(batch_op.f('ix_outboxmessage_next_attempt_at'))
+        batch_op.drop_index(batch_op.f('ix_outboxmessage_digest_key'))
 
     op.drop_table('outboxmessage')
     op.drop_table('organisation')
