@@ -139,11 +139,18 @@ def _parent_id(region: Region, levels: int) -> int | None:
     return ids[-1 - levels] if len(ids) > levels else None
 
 
-def cast(session: Session, *, programme: Programme | None = None, district_name: str = "城关区", **declaration: Any) -> Cast:
-    """A fresh community, organisation, team and draft declaration; overrides change the declaration."""
+def cast(
+    session: Session,
+    *,
+    programme: Programme | None = None,
+    district_name: str = "城关区",
+    declaring: Organisation | None = None,
+    **declaration: Any,
+) -> Cast:
+    """A fresh community, team and draft declaration (by a fresh organisation unless `declaring` is given)."""
     programme = programme or lanzhou(session)
     place = community(session, programme, district_name)
-    org = organisation(session)
+    org = declaring or organisation(session)
     team = lanzhou_team(session, org)
     assert programme.id is not None and place.id is not None and org.id is not None
     data = dict(
