@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from models.errors import OutOfScope, RoleNotAllowed, RuleViolation, RulesFailed
+from models.errors import OutOfScope, RoleNotAllowed, RulesFailed, RuleViolation
 from models.guards import HOLDS_QUOTA
 from models.lifecycles import PROJECT
 from models.programme import Programme

@@ -9,7 +9,14 @@ from sqlmodel import Session, select
 
 from models.budget import budget_violations
 from models.errors import RuleViolation
-from models.organisation import AnnualInspection, CreditEntry, CreditKind, InspectionResult, Organisation, OrganisationPenalty
+from models.organisation import (
+    AnnualInspection,
+    CreditEntry,
+    CreditKind,
+    InspectionResult,
+    Organisation,
+    OrganisationPenalty,
+)
 from models.programme_spec import CommunityRules, OrganisationRules, ProgrammeSpec, TeamRules
 from models.project import BudgetLine, Project, ProjectTeamMember
 from models.social_worker import SocialWorker
@@ -55,9 +62,7 @@ def organisation_violations(
         found.append(RuleViolation("organisation.blacklisted", f"{name} 已被列入黑名单"))
     if rules.sound_governance and not (organisation.sound_governance and organisation.financial_rules_and_bank_account):
         found.append(
-            RuleViolation(
-                "organisation.governance", f"{name} 不具备健全的治理结构、规章财务制度或独立的银行账号"
-            )
+            RuleViolation("organisation.governance", f"{name} 不具备健全的治理结构、规章财务制度或独立的银行账号")
         )
     return found
 
@@ -82,9 +87,7 @@ def team_violations(organisation_id: int, team: Sequence[SocialWorker], rules: T
     if rules.uncertified_need_degree:
         lacking = [w.name for w in team if not w.qualification.certified and not w.social_work_degree]
         if lacking:
-            found.append(
-                RuleViolation("team.degree", f"未持证的社工须为社会工作专业毕业人员：{'、'.join(lacking)}")
-            )
+            found.append(RuleViolation("team.degree", f"未持证的社工须为社会工作专业毕业人员：{'、'.join(lacking)}"))
     if rules.employed_by_organisation:
         outsiders = [w.name for w in team if w.employer_id != organisation_id]
         if outsiders:
@@ -104,7 +107,9 @@ def declaration_violations(session: Session, project: Project, spec: ProgrammeSp
         penalties=session.exec(
             select(OrganisationPenalty).where(OrganisationPenalty.organisation_id == organisation.id)
         ).all(),
-        inspections=session.exec(select(AnnualInspection).where(AnnualInspection.organisation_id == organisation.id)).all(),
+        inspections=session.exec(
+            select(AnnualInspection).where(AnnualInspection.organisation_id == organisation.id)
+        ).all(),
         credit_entries=session.exec(select(CreditEntry).where(CreditEntry.organisation_id == organisation.id)).all(),
         rules=spec.eligibility.organisation,
     )

@@ -46,10 +46,14 @@ def quota_left(ctx: TransitionContext) -> list[RuleViolation]:
     project: Project = ctx.entity
     spec = spec_of(ctx)
     session = ctx.session
-    holding = select(func.count()).select_from(Project).where(
-        Project.programme_id == project.programme_id,
-        Project.state.in_(HOLDS_QUOTA),  # type: ignore[attr-defined]
-        Project.id != project.id,
+    holding = (
+        select(func.count())
+        .select_from(Project)
+        .where(
+            Project.programme_id == project.programme_id,
+            Project.state.in_(HOLDS_QUOTA),  # type: ignore[attr-defined]
+            Project.id != project.id,
+        )
     )
     found = []
     if session.exec(holding).one() >= spec.quotas.total:
@@ -66,8 +70,7 @@ def quota_left(ctx: TransitionContext) -> list[RuleViolation]:
     if quota is None:
         return found + [RuleViolation("quota.district_none", f"{district.name} 没有本批次的试点名额")]
     in_district = (
-        holding.join(Region, Region.id == Project.community_id)  # type: ignore[arg-type]
-        .where(Region.path.startswith(district.path))  # type: ignore[attr-defined]
+        holding.join(Region, Region.id == Project.community_id).where(Region.path.startswith(district.path))  # type: ignore[arg-type]  # type: ignore[attr-defined]
     )
     if session.exec(in_district).one() >= quota:
         found.append(RuleViolation("quota.district", f"{district.name} 的试点名额 {quota} 个已满"))
@@ -98,7 +101,12 @@ def local_policy_documents(ctx: TransitionContext) -> list[RuleViolation]:
     given = [d for d in ctx.payload.get("local_policy_documents", []) if str(d).strip()]
     if len(given) >= required:
         return []
-    return [RuleViolation("acceptance.policy_documents", f"应出台社会工作介入社区治理的政策文件不少于 {required} 篇，已提交 {len(given)} 篇")]
+    return [
+        RuleViolation(
+            "acceptance.policy_documents",
+            f"应出台社会工作介入社区治理的政策文件不少于 {required} 篇，已提交 {len(given)} 篇",
+        )
+    ]
 
 
 def project_under_implementation(ctx: TransitionContext) -> list[RuleViolation]:
@@ -130,7 +138,9 @@ def scores_complete(ctx: TransitionContext) -> list[RuleViolation]:
             found.append(RuleViolation("review.score_missing", f"缺少评分项：{criterion.name}"))
         elif not 0 <= value <= criterion.max_score:
             found.append(
-                RuleViolation("review.score_range", f"{criterion.name} 的得分应在 0 至 {criterion.max_score} 之间，实际 {value}")
+                RuleViolation(
+                    "review.score_range", f"{criterion.name} 的得分应在 0 至 {criterion.max_score} 之间，实际 {value}"
+                )
             )
     unknown = sorted(set(scores) - {c.code for c in criteria})
     if unknown:

@@ -97,7 +97,10 @@ def install_programme(session: Session, spec: ProgrammeSpec, *, now: datetime) -
     programme.loaded_at = now
     session.add(programme)
     session.flush()
-    existing = {q.district_id: q for q in session.exec(select(ProgrammeQuota).where(ProgrammeQuota.programme_id == programme.id))}
+    existing = {
+        q.district_id: q
+        for q in session.exec(select(ProgrammeQuota).where(ProgrammeQuota.programme_id == programme.id))
+    }
     for name, quota in spec.quotas.by_district.items():
         row = existing.get(_id(subdivisions[name])) or ProgrammeQuota(
             programme_id=_id(programme), district_id=_id(subdivisions[name]), quota=quota

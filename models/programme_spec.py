@@ -106,9 +106,7 @@ class Budget(StrictModel):
     def _lines_sum(self) -> "Budget":
         total = sum(line.amount_fen for line in self.lines)
         if self.lines and total != self.per_project_fen:
-            raise ValueError(
-                f"预算科目之和 {format_fen(total)} 不等于每个项目经费 {format_fen(self.per_project_fen)}"
-            )
+            raise ValueError(f"预算科目之和 {format_fen(total)} 不等于每个项目经费 {format_fen(self.per_project_fen)}")
         return self
 
     def line(self, code: str) -> BudgetLineTemplate | None:

@@ -17,8 +17,12 @@ def ensure_region(
     """Find the region by (parent, name) or create it with its path."""
     parent_id = parent.id if parent is not None else None
     query = select(Region).where(Region.name == name)
-    query = query.where(Region.parent_id == parent_id) if parent_id is not None else query.where(
-        Region.parent_id.is_(None)  # type: ignore[union-attr]
+    query = (
+        query.where(Region.parent_id == parent_id)
+        if parent_id is not None
+        else query.where(
+            Region.parent_id.is_(None)  # type: ignore[union-attr]
+        )
     )
     region = session.exec(query).first()
     if region is None:

@@ -57,4 +57,3 @@ def _assigned(session: Session, project: Project, actor: Actor) -> bool:
         ).first()
         is not None
     )
-

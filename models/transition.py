@@ -21,12 +21,12 @@ from models.errors import (
     StaleVersion,
     UnknownEvent,
 )
+from models.expert import Expert
 from models.lifecycle import Event, Lifecycle, TransitionContext
 from models.lifecycles import lifecycle_of
 from models.notices import queue_notice
 from models.parties import Party
 from models.recipients import Recipient, expert_recipient, project_recipient
-from models.expert import Expert
 from models.review import ReviewAssignment
 from models.roles import ROLE_LABELS_ZH, Actor
 from models.scope import can_see, project_of
@@ -51,7 +51,9 @@ def transition(
 ) -> TransitionResult:
     """Fire `event_name` on `entity`; the caller commits. On any error nothing is written."""
     lifecycle = lifecycle_of(entity)
-    event = _check(session, lifecycle, entity, event_name, actor=actor, expected_version=expected_version, reason=reason)
+    event = _check(
+        session, lifecycle, entity, event_name, actor=actor, expected_version=expected_version, reason=reason
+    )
     ctx = TransitionContext(session, entity, actor, payload or {}, (reason or "").strip() or None, now)
     violations = [violation for guard in event.guards for violation in guard(ctx)]
     if violations:
@@ -152,7 +154,9 @@ def _recipient(ctx: TransitionContext, party: Party) -> Recipient:
     return project_recipient(ctx.session, project_of(ctx.session, ctx.entity), party)
 
 
-def record_creation(session: Session, entity: Any, *, actor: Actor, now: datetime, details: dict[str, Any]) -> AuditEvent:
+def record_creation(
+    session: Session, entity: Any, *, actor: Actor, now: datetime, details: dict[str, Any]
+) -> AuditEvent:
     """A new entity enters its lifecycle's initial state; the audit trail starts here."""
     lifecycle = lifecycle_of(entity)
     audit = AuditEvent(

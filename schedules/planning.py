@@ -44,7 +44,11 @@ def _plan_cadence(rule: ScheduleRule, cadence: str, phases: Phases, calendar: Wo
     while (period_end := add_months(window.start, step * sequence)) <= window.end:
         due, provisional = calendar.add_working_days_checked(period_end, 0)
         title = f"{rule.title}（第{sequence}期）"
-        nodes.append(PlannedNode(rule.kind, sequence, title, due, f"{cadence} #{sequence} from implementation.start", provisional))
+        nodes.append(
+            PlannedNode(
+                rule.kind, sequence, title, due, f"{cadence} #{sequence} from implementation.start", provisional
+            )
+        )
         sequence += 1
     return nodes
 

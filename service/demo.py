@@ -24,7 +24,10 @@ DEMO_PLACES = {
     "安宁区": ("培黎街道", "安宁堡社区"),
     "红古区": ("海石湾镇", "海石湾社区"),
 }
-DEMO_ORGANISATIONS = [("兰州市同心社会工作服务中心", "52620100MJX000001A"), ("兰州市乐善社会工作服务中心", "52620100MJX000002B")]
+DEMO_ORGANISATIONS = [
+    ("兰州市同心社会工作服务中心", "52620100MJX000001A"),
+    ("兰州市乐善社会工作服务中心", "52620100MJX000002B"),
+]
 
 
 def seed_demo(session: Session) -> str:
@@ -39,40 +42,74 @@ def seed_demo(session: Session) -> str:
     city.contact_email = "mzj@lanzhou.example.cn"
     communities = []
     for number, (district_name, (street_name, community_name)) in enumerate(DEMO_PLACES.items(), 1):
-        district = ensure_region(session, name=district_name, level=RegionLevel.DISTRICT, parent=city,
-                                 contact_email=f"district{number}@lanzhou.example.cn")
-        street = ensure_region(session, name=street_name, level=RegionLevel.STREET, parent=district,
-                               settlement=Settlement.URBAN, contact_email=f"street{number}@lanzhou.example.cn")
-        communities.append(ensure_region(session, name=community_name, level=RegionLevel.COMMUNITY, parent=street,
-                                         settlement=Settlement.URBAN,
-                                         contact_email=f"community{number}@lanzhou.example.cn"))
+        district = ensure_region(
+            session,
+            name=district_name,
+            level=RegionLevel.DISTRICT,
+            parent=city,
+            contact_email=f"district{number}@lanzhou.example.cn",
+        )
+        street = ensure_region(
+            session,
+            name=street_name,
+            level=RegionLevel.STREET,
+            parent=district,
+            settlement=Settlement.URBAN,
+            contact_email=f"street{number}@lanzhou.example.cn",
+        )
+        communities.append(
+            ensure_region(
+                session,
+                name=community_name,
+                level=RegionLevel.COMMUNITY,
+                parent=street,
+                settlement=Settlement.URBAN,
+                contact_email=f"community{number}@lanzhou.example.cn",
+            )
+        )
     for number in range(1, 4):
         session.add(Expert(name=f"评审专家{number}", field_of_expertise="社会工作", email=f"expert{number}@example.cn"))
     declared = 0
     for index, (name, credit_code) in enumerate(DEMO_ORGANISATIONS):
         organisation = Organisation(
-            name=name, credit_code=credit_code, registered_with_civil_affairs=True, sound_governance=True,
-            financial_rules_and_bank_account=True, contact_email=f"org{index + 1}@example.cn",
+            name=name,
+            credit_code=credit_code,
+            registered_with_civil_affairs=True,
+            sound_governance=True,
+            financial_rules_and_bank_account=True,
+            contact_email=f"org{index + 1}@example.cn",
         )
         session.add(organisation)
         session.flush()
         assert organisation.id is not None
         team = [
             SocialWorker(name=f"{name[3:5]}社工{n}", qualification=q, social_work_degree=d, employer_id=organisation.id)
-            for n, (q, d) in enumerate([(Qualification.INTERMEDIATE, True), (Qualification.ASSISTANT, False),
-                                        (Qualification.NONE, True)], 1)
+            for n, (q, d) in enumerate(
+                [(Qualification.INTERMEDIATE, True), (Qualification.ASSISTANT, False), (Qualification.NONE, True)], 1
+            )
         ]
         session.add_all(team)
         session.flush()
         actor = Actor(f"demo-org-{index + 1}", Role.ORGANISATION, name, organisation_id=organisation.id)
-        project = declare(session, DeclarationInput(
-            programme_id=programme.id or 0, community_id=communities[index].id or 0, organisation_id=organisation.id,
-            title=f"{communities[index].name}“邻里守望”三社联动服务项目", total_fen=30_000_000,
-            community_service_area_m2=360 + 40 * index, street_leader_consent_file="demo/street-consent.pdf",
-            team_worker_ids=[w.id for w in team if w.id is not None],
-            budget_lines=[BudgetLineInput(line.code, line.name, line.amount_fen)
-                          for line in (programme.parsed_spec().budget.lines if programme.parsed_spec().budget else [])],
-        ), actor=actor, now=DEMO_DAY)
+        project = declare(
+            session,
+            DeclarationInput(
+                programme_id=programme.id or 0,
+                community_id=communities[index].id or 0,
+                organisation_id=organisation.id,
+                title=f"{communities[index].name}“邻里守望”三社联动服务项目",
+                total_fen=30_000_000,
+                community_service_area_m2=360 + 40 * index,
+                street_leader_consent_file="demo/street-consent.pdf",
+                team_worker_ids=[w.id for w in team if w.id is not None],
+                budget_lines=[
+                    BudgetLineInput(line.code, line.name, line.amount_fen)
+                    for line in (programme.parsed_spec().budget.lines if programme.parsed_spec().budget else [])
+                ],
+            ),
+            actor=actor,
+            now=DEMO_DAY,
+        )
         if index == 0:
             transition(session, project, "submit", actor=actor, expected_version=project.version, now=DEMO_DAY)
         declared += 1

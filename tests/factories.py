@@ -37,9 +37,7 @@ def lanzhou(session: Session) -> Programme:
 
 
 def district(session: Session, programme: Programme, name: str) -> Region:
-    region = session.exec(
-        select(Region).where(Region.name == name, Region.parent_id == programme.region_id)
-    ).one()
+    region = session.exec(select(Region).where(Region.name == name, Region.parent_id == programme.region_id)).one()
     return region
 
 
@@ -49,11 +47,19 @@ def community(session: Session, programme: Programme, district_name: str = "城�
     if parent.contact_email is None:
         parent.contact_email = f"bureau-{parent.id}@example.cn"
     street = ensure_region(
-        session, name=unique("街道"), level=RegionLevel.STREET, parent=parent, settlement=Settlement.URBAN,
+        session,
+        name=unique("街道"),
+        level=RegionLevel.STREET,
+        parent=parent,
+        settlement=Settlement.URBAN,
         contact_email=f"{unique('street')}@example.cn",
     )
     return ensure_region(
-        session, name=unique("社区"), level=RegionLevel.COMMUNITY, parent=street, settlement=Settlement.URBAN,
+        session,
+        name=unique("社区"),
+        level=RegionLevel.COMMUNITY,
+        parent=street,
+        settlement=Settlement.URBAN,
         contact_email=f"{unique('community')}@example.cn",
     )
 
@@ -75,8 +81,12 @@ def organisation(session: Session, **overrides: Any) -> Organisation:
     return row
 
 
-def worker(session: Session, employer: Organisation, qualification: Qualification, degree: bool = False) -> SocialWorker:
-    row = SocialWorker(name=unique("社工"), qualification=qualification, social_work_degree=degree, employer_id=employer.id)
+def worker(
+    session: Session, employer: Organisation, qualification: Qualification, degree: bool = False
+) -> SocialWorker:
+    row = SocialWorker(
+        name=unique("社工"), qualification=qualification, social_work_degree=degree, employer_id=employer.id
+    )
     session.add(row)
     session.flush()
     return row
@@ -133,7 +143,6 @@ class Cast:
         }[role]
 
 
-
 def _parent_id(region: Region, levels: int) -> int | None:
     ids = [int(p) for p in region.path.strip("/").split("/")]
     return ids[-1 - levels] if len(ids) > levels else None
@@ -184,13 +193,21 @@ GOOD_PAYLOADS: dict[tuple[str, str], dict[str, Any]] = {
 
 def fire(session: Session, entity: Any, event: str, actor: Actor, *, now: datetime, lifecycle: str) -> Any:
     result = transition(
-        session, entity, event, actor=actor, expected_version=entity.version, now=now,
-        reason="测试理由", payload=GOOD_PAYLOADS.get((lifecycle, event), {}),
+        session,
+        entity,
+        event,
+        actor=actor,
+        expected_version=entity.version,
+        now=now,
+        reason="测试理由",
+        payload=GOOD_PAYLOADS.get((lifecycle, event), {}),
     )
     return result.entity
 
 
 def milestones(session: Session, project: Project) -> list[Milestone]:
     return list(
-        session.exec(select(Milestone).where(Milestone.project_id == project.id).order_by(Milestone.due_date, Milestone.id)).all()  # type: ignore[arg-type]
+        session.exec(
+            select(Milestone).where(Milestone.project_id == project.id).order_by(Milestone.due_date, Milestone.id)
+        ).all()  # type: ignore[arg-type]
     )

@@ -75,8 +75,14 @@ def in_progress_node(session: Session) -> tuple[Cast, Any]:
 
 def drive_node(session: Session, cast: Cast, node: Any, events: list[str]) -> None:
     for event in events:
-        fire(session, node, event, cast.actor(first_role(NODE_REPORT, event)), now=IMPLEMENTATION_DAY,
-             lifecycle="node_report")
+        fire(
+            session,
+            node,
+            event,
+            cast.actor(first_role(NODE_REPORT, event)),
+            now=IMPLEMENTATION_DAY,
+            lifecycle="node_report",
+        )
 
 
 def offered_assignment(session: Session) -> tuple[Cast, Any]:
@@ -84,13 +90,23 @@ def offered_assignment(session: Session) -> tuple[Cast, Any]:
     drive_project(session, cast, TO_UNDER_REVIEW)
     cast.experts.append(factories.expert(session))
     assignment = assign_expert(
-        session, project=cast.project, expert=cast.experts[0], due_date=(DECLARATION_DAY + timedelta(days=14)).date(),
-        actor=cast.actor(Role.CITY_COORDINATOR), now=DECLARATION_DAY,
+        session,
+        project=cast.project,
+        expert=cast.experts[0],
+        due_date=(DECLARATION_DAY + timedelta(days=14)).date(),
+        actor=cast.actor(Role.CITY_COORDINATOR),
+        now=DECLARATION_DAY,
     )
     return cast, assignment
 
 
 def drive_assignment(session: Session, cast: Cast, assignment: Any, events: list[str]) -> None:
     for event in events:
-        fire(session, assignment, event, cast.actor(first_role(REVIEW_ASSIGNMENT, event)), now=DECLARATION_DAY,
-             lifecycle="review_assignment")
+        fire(
+            session,
+            assignment,
+            event,
+            cast.actor(first_role(REVIEW_ASSIGNMENT, event)),
+            now=DECLARATION_DAY,
+            lifecycle="review_assignment",
+        )

@@ -27,8 +27,16 @@ MOMENTS = [DECLARATION_DAY, IMPLEMENTATION_DAY]
 PROJECT_EVENTS = [e.name for e in PROJECT.events] + ["no_such_event"]
 NODE_EVENTS = [e.name for e in NODE_REPORT.events]
 # Random events alone rarely get deep into a lifecycle; these rules walk its main road, interleaved.
-PROJECT_ROAD = ["submit", "confirm_eligibility", "open_review", "select", "contract", "start",
-                "begin_final_evaluation", "accept"]
+PROJECT_ROAD = [
+    "submit",
+    "confirm_eligibility",
+    "open_review",
+    "select",
+    "contract",
+    "start",
+    "begin_final_evaluation",
+    "accept",
+]
 NODE_ROAD = ["submit", "confirm", "approve"]
 
 
@@ -45,21 +53,37 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.outer = self.connection.begin()
         self.session = Session(bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
         self.cast = factories.cast(self.session)
-        self.outsider = Actor("outsider", Role.DISTRICT_BUREAU,
-                              region_id=factories.district(self.session, self.cast.programme, "红古区").id)
+        self.outsider = Actor(
+            "outsider",
+            Role.DISTRICT_BUREAU,
+            region_id=factories.district(self.session, self.cast.programme, "红古区").id,
+        )
         self.successes: dict[tuple[str, int], int] = {}
         self.terminal_seen: dict[tuple[str, int], str] = {}
 
-    def _fire(self, entity: Any, lifecycle_name: str, event: str, actor: Actor, *, stale: bool, good_payload: bool,
-              now_index: int) -> None:
+    def _fire(
+        self,
+        entity: Any,
+        lifecycle_name: str,
+        event: str,
+        actor: Actor,
+        *,
+        stale: bool,
+        good_payload: bool,
+        now_index: int,
+    ) -> None:
         key = (lifecycle_name, entity.id)
         before_state, before_version = entity.state, entity.version
         before_rows = row_counts(self.session)
         try:
             transition(
-                self.session, entity, event, actor=actor,
+                self.session,
+                entity,
+                event,
+                actor=actor,
                 expected_version=entity.version - 1 if stale else entity.version,
-                now=MOMENTS[now_index], reason="理由" if good_payload else None,
+                now=MOMENTS[now_index],
+                reason="理由" if good_payload else None,
                 payload=GOOD_PAYLOADS.get((lifecycle_name, event), {}) if good_payload else {},
             )
         except DomainError:
@@ -72,28 +96,54 @@ class LifecycleMachine(RuleBasedStateMachine):
         assert not stale and actor is not self.outsider
         self.successes[key] = self.successes.get(key, 0) + 1
 
-    @rule(event=st.sampled_from(PROJECT_EVENTS), role=st.sampled_from(list(Role)), stale=st.booleans(),
-          good_payload=st.booleans(), now_index=st.integers(0, 1), outsider=st.booleans())
-    def fire_on_project(self, event: str, role: Role, stale: bool, good_payload: bool, now_index: int,
-                        outsider: bool) -> None:
+    @rule(
+        event=st.sampled_from(PROJECT_EVENTS),
+        role=st.sampled_from(list(Role)),
+        stale=st.booleans(),
+        good_payload=st.booleans(),
+        now_index=st.integers(0, 1),
+        outsider=st.booleans(),
+    )
+    def fire_on_project(
+        self, event: str, role: Role, stale: bool, good_payload: bool, now_index: int, outsider: bool
+    ) -> None:
         actor = self.outsider if outsider else self.cast.actor(role)
-        self._fire(self.cast.project, "project", event, actor, stale=stale, good_payload=good_payload,
-                   now_index=now_index)
+        self._fire(
+            self.cast.project, "project", event, actor, stale=stale, good_payload=good_payload, now_index=now_index
+        )
 
-    @rule(index=st.integers(0, 9), event=st.sampled_from(NODE_EVENTS), role=st.sampled_from(list(Role)),
-          good_payload=st.booleans())
+    @rule(
+        index=st.integers(0, 9),
+        event=st.sampled_from(NODE_EVENTS),
+        role=st.sampled_from(list(Role)),
+        good_payload=st.booleans(),
+    )
     def fire_on_node(self, index: int, event: str, role: Role, good_payload: bool) -> None:
         nodes = factories.milestones(self.session, self.cast.project)
         if nodes:
-            self._fire(nodes[index % len(nodes)], "node_report", event, self.cast.actor(role), stale=False,
-                       good_payload=good_payload, now_index=1)
+            self._fire(
+                nodes[index % len(nodes)],
+                "node_report",
+                event,
+                self.cast.actor(role),
+                stale=False,
+                good_payload=good_payload,
+                now_index=1,
+            )
 
     @rule()
     def advance_project(self) -> None:
         event = next_on_road(PROJECT, PROJECT_ROAD, self.cast.project.state)
         if event is not None:
-            self._fire(self.cast.project, "project", event, self.cast.actor(first_role(PROJECT, event)),
-                       stale=False, good_payload=True, now_index=0 if event == "submit" else 1)
+            self._fire(
+                self.cast.project,
+                "project",
+                event,
+                self.cast.actor(first_role(PROJECT, event)),
+                stale=False,
+                good_payload=True,
+                now_index=0 if event == "submit" else 1,
+            )
 
     @rule(index=st.integers(0, 9))
     def advance_node(self, index: int) -> None:
@@ -102,24 +152,36 @@ class LifecycleMachine(RuleBasedStateMachine):
             node = nodes[index % len(nodes)]
             event = next_on_road(NODE_REPORT, NODE_ROAD, node.state)
             if event is not None:
-                self._fire(node, "node_report", event, self.cast.actor(first_role(NODE_REPORT, event)),
-                           stale=False, good_payload=True, now_index=1)
+                self._fire(
+                    node,
+                    "node_report",
+                    event,
+                    self.cast.actor(first_role(NODE_REPORT, event)),
+                    stale=False,
+                    good_payload=True,
+                    now_index=1,
+                )
 
     @invariant()
     def audit_rows_equal_transitions(self) -> None:
         project_rows = self.session.exec(
-            select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.entity_type == "project", AuditEvent.entity_id == self.cast.project.id)
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.entity_type == "project", AuditEvent.entity_id == self.cast.project.id)
         ).one()
         assert project_rows == 1 + self.successes.get(("project", self.cast.project.id), 0)  # 1: the creation
         assert self.cast.project.version == project_rows
         nodes = factories.milestones(self.session, self.cast.project)
-        node_rows = dict(self.session.exec(
-            select(AuditEvent.entity_id, func.count()).where(
-                AuditEvent.entity_type == "node_report",
-                AuditEvent.entity_id.in_([n.id for n in nodes]),  # type: ignore[attr-defined]
-            ).group_by(AuditEvent.entity_id)
-        ).all())
+        node_rows = dict(
+            self.session.exec(
+                select(AuditEvent.entity_id, func.count())
+                .where(
+                    AuditEvent.entity_type == "node_report",
+                    AuditEvent.entity_id.in_([n.id for n in nodes]),  # type: ignore[attr-defined]
+                )
+                .group_by(AuditEvent.entity_id)
+            ).all()
+        )
         for node in nodes:
             assert node_rows.get(node.id, 0) == self.successes.get(("node_report", node.id), 0) == node.version - 1
 
@@ -146,6 +208,11 @@ def test_random_event_sequences_keep_the_invariants(engine: Engine) -> None:
     machine = type("BoundLifecycleMachine", (LifecycleMachine,), {"engine": engine})
     run_state_machine_as_test(
         machine,
-        settings=settings(max_examples=15, stateful_step_count=50, deadline=None, derandomize=True,
-                          suppress_health_check=[HealthCheck.too_slow]),
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=50,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
     )

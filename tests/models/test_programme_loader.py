@@ -68,12 +68,25 @@ def _line_of(path: Path, needle: str) -> int:
 @pytest.mark.parametrize(
     ("old", "new", "field", "needle"),
     [
-        ("{code: services, name: 专业服务经费, amount_yuan: 80000}", "{code: services, name: 专业服务经费, amount_yuan: 80000.5}",
-         "budget.lines.1", "amount_yuan: 80000.5"),
-        ("implementation: {start: 2022-09-27, end: 2023-09-27}", "implementation: {start: 2022-09-27, end: 2021-09-27}",
-         "phases.implementation", "end: 2021-09-27"),
+        (
+            "{code: services, name: 专业服务经费, amount_yuan: 80000}",
+            "{code: services, name: 专业服务经费, amount_yuan: 80000.5}",
+            "budget.lines.1",
+            "amount_yuan: 80000.5",
+        ),
+        (
+            "implementation: {start: 2022-09-27, end: 2023-09-27}",
+            "implementation: {start: 2022-09-27, end: 2021-09-27}",
+            "phases.implementation",
+            "end: 2021-09-27",
+        ),
         ("    size: 3\n", "    size: three\n", "eligibility.team.size", "size: three"),
-        ("    min_intermediate: 1\n", "    min_intermediat: 1\n", "eligibility.team.min_intermediat", "min_intermediat"),
+        (
+            "    min_intermediate: 1\n",
+            "    min_intermediat: 1\n",
+            "eligibility.team.min_intermediat",
+            "min_intermediat",
+        ),
     ],
     ids=["float-money", "phase-ends-before-start", "wrong-type", "unknown-field"],
 )

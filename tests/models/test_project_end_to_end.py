@@ -21,12 +21,19 @@ def test_lanzhou_project_from_declaration_to_acceptance(session: Session) -> Non
     project = cast.project
     assert (project.state, project.total_fen) == ("draft", 30_000_000)
 
-    def act(entity: object, event: str, role: Role, *, now=IMPLEMENTATION_DAY, actor=None, reason=None,
-            payload=None) -> None:
+    def act(
+        entity: object, event: str, role: Role, *, now=IMPLEMENTATION_DAY, actor=None, reason=None, payload=None
+    ) -> None:
         lifecycle = {"Project": "project", "Milestone": "node_report"}.get(type(entity).__name__, "review_assignment")
         transition(
-            session, entity, event, actor=actor or cast.actor(role), expected_version=entity.version,  # type: ignore[attr-defined]
-            now=now, reason=reason, payload=payload if payload is not None else GOOD_PAYLOADS.get((lifecycle, event), {}),
+            session,
+            entity,
+            event,
+            actor=actor or cast.actor(role),
+            expected_version=entity.version,  # type: ignore[attr-defined]
+            now=now,
+            reason=reason,
+            payload=payload if payload is not None else GOOD_PAYLOADS.get((lifecycle, event), {}),
         )
         session.commit()
 
@@ -37,15 +44,20 @@ def test_lanzhou_project_from_declaration_to_acceptance(session: Session) -> Non
     experts = [factories.expert(session) for _ in range(3)]
     for expert in experts:
         assignment = assign_expert(
-            session, project=project, expert=expert, due_date=(DECLARATION_DAY + timedelta(days=10)).date(),
-            actor=cast.actor(Role.CITY_COORDINATOR), now=DECLARATION_DAY,
+            session,
+            project=project,
+            expert=expert,
+            due_date=(DECLARATION_DAY + timedelta(days=10)).date(),
+            actor=cast.actor(Role.CITY_COORDINATOR),
+            now=DECLARATION_DAY,
         )
         expert_actor = Actor("expert", Role.EXPERT, expert_id=expert.id)
         act(assignment, "accept", Role.EXPERT, actor=expert_actor, now=DECLARATION_DAY)
         act(assignment, "submit_scores", Role.EXPERT, actor=expert_actor, now=DECLARATION_DAY)
-    assert session.exec(select(ReviewAssignment.state).where(ReviewAssignment.project_id == project.id)).all() == [
-        "submitted"
-    ] * 3
+    assert (
+        session.exec(select(ReviewAssignment.state).where(ReviewAssignment.project_id == project.id)).all()
+        == ["submitted"] * 3
+    )
     assert len(session.exec(select(ReviewScore)).all()) >= 15
 
     act(project, "select", Role.CITY_COORDINATOR, now=DECLARATION_DAY)
@@ -65,7 +77,9 @@ def test_lanzhou_project_from_declaration_to_acceptance(session: Session) -> Non
         act(node, "approve", Role.DISTRICT_BUREAU)
     assert {n.state for n in factories.milestones(session, project)} == {"approved"}
     first_versions = session.exec(
-        select(NodeReportVersion).where(NodeReportVersion.milestone_id == nodes[0].id).order_by(NodeReportVersion.number)  # type: ignore[arg-type]
+        select(NodeReportVersion)
+        .where(NodeReportVersion.milestone_id == nodes[0].id)
+        .order_by(NodeReportVersion.number)  # type: ignore[arg-type]
     ).all()
     assert [(v.number, v.review_comment is not None, v.community_opinion) for v in first_versions] == [
         (1, True, "情况属实，同意上报"),
@@ -93,7 +107,8 @@ def test_lanzhou_project_from_declaration_to_acceptance(session: Session) -> Non
         ("accept", "final_evaluation", "accepted", "city_coordinator"),
     ]
     node_events = session.exec(
-        select(AuditEvent.event).where(AuditEvent.entity_type == "node_report", AuditEvent.entity_id == nodes[0].id)
+        select(AuditEvent.event)
+        .where(AuditEvent.entity_type == "node_report", AuditEvent.entity_id == nodes[0].id)
         .order_by(AuditEvent.id)  # type: ignore[arg-type]
     ).all()
     assert node_events == ["submit", "confirm", "return", "resubmit", "confirm", "approve"]

@@ -13,7 +13,11 @@ from tests.database_snapshot import row_counts
 from tests.factories import GOOD_PAYLOADS
 from tests.models import lifecycle_paths as paths
 
-EVERY_PATH = {"project": paths.PROJECT_PATHS, "node_report": paths.NODE_PATHS, "review_assignment": paths.ASSIGNMENT_PATHS}
+EVERY_PATH = {
+    "project": paths.PROJECT_PATHS,
+    "node_report": paths.NODE_PATHS,
+    "review_assignment": paths.ASSIGNMENT_PATHS,
+}
 
 
 @pytest.mark.parametrize("lifecycle", [PROJECT, NODE_REPORT, REVIEW_ASSIGNMENT], ids=lambda lc: lc.name)
@@ -35,11 +39,7 @@ def _entity_in_state(session: Session, lifecycle: Lifecycle, state: str) -> tupl
     return cast, assignment
 
 
-CASES = [
-    (lifecycle, state)
-    for lifecycle in (PROJECT, NODE_REPORT, REVIEW_ASSIGNMENT)
-    for state in lifecycle.states
-]
+CASES = [(lifecycle, state) for lifecycle in (PROJECT, NODE_REPORT, REVIEW_ASSIGNMENT) for state in lifecycle.states]
 
 
 @pytest.mark.parametrize(("lifecycle", "state"), CASES, ids=[f"{lc.name}-{s}" for lc, s in CASES])
@@ -54,17 +54,29 @@ def test_each_event_from_state(session: Session, lifecycle: Lifecycle, state: st
         try:
             if state in event.sources:
                 moved = transition(
-                    session, entity, event.name, actor=actor, expected_version=entity.version,
+                    session,
+                    entity,
+                    event.name,
+                    actor=actor,
+                    expected_version=entity.version,
                     now=paths.IMPLEMENTATION_DAY if event.name not in ("submit", "withdraw") else paths.DECLARATION_DAY,
-                    reason="理由", payload=GOOD_PAYLOADS.get((lifecycle.name, event.name), {}),
+                    reason="理由",
+                    payload=GOOD_PAYLOADS.get((lifecycle.name, event.name), {}),
                 ).entity
                 assert (moved.state, moved.version) == (event.target, before[1] + 1), event.name
                 assert row_counts(session)["auditevent"] == before_counts["auditevent"] + 1
             else:
                 with pytest.raises(EventNotAllowedInState) as refused:
-                    transition(session, entity, event.name, actor=actor, expected_version=entity.version,
-                               now=paths.IMPLEMENTATION_DAY, reason="理由",
-                               payload=GOOD_PAYLOADS.get((lifecycle.name, event.name), {}))
+                    transition(
+                        session,
+                        entity,
+                        event.name,
+                        actor=actor,
+                        expected_version=entity.version,
+                        now=paths.IMPLEMENTATION_DAY,
+                        reason="理由",
+                        payload=GOOD_PAYLOADS.get((lifecycle.name, event.name), {}),
+                    )
                 assert event.label in refused.value.message
                 assert row_counts(session) == before_counts
                 assert (entity.state, entity.version) == before
