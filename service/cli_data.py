@@ -14,6 +14,8 @@ from models.organisation import Organisation
 from models.programme import Programme
 from models.programme_spec import ProgrammeSpec
 from models.roles import Actor, Role
+from models.user import User
+from service.auth import actor_of
 from service.clock import system_clock
 from service.excel.exporting import export_audit_trail, export_rows
 from service.excel.importing import ImportRejected, import_workbook
@@ -44,8 +46,8 @@ def register(app: typer.Typer) -> None:
 def import_command(
     kind: Annotated[str, typer.Argument(help="organisations | social-workers | experts | declarations")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="要导入的 .xlsx 文件")],
-    as_role: Annotated[
-        str, typer.Option("--as", help="以何种角色导入（admin、city_coordinator、organisation …）")
+    as_whom: Annotated[
+        str, typer.Option("--as", help="以哪个用户名或角色导入（默认 admin；角色如 city_coordinator、organisation）")
     ] = "admin",
     organisation: Annotated[
         str | None, typer.Option("--organisation", help="以社工机构身份导入时，本机构的统一社会信用代码")
@@ -55,7 +57,7 @@ def import_command(
     if kind not in KINDS:
         _fail(f"没有名为“{kind}”的导入类型，可选：{'、'.join(KINDS)}")
     with _session() as session:
-        actor = _actor(session, as_role, organisation)
+        actor = _actor(session, as_whom, organisation)
         try:
             report = import_workbook(session, kind, file.read_bytes(), actor=actor, now=system_clock())
         except ImportRejected as exc:
@@ -123,16 +125,21 @@ def export_template(
     _write(out, template_workbook(kind, spec), None)
 
 
-def _actor(session: Session, as_role: str, credit_code: str | None) -> Actor:
-    """The command line acts as an administrator unless told to act as another role."""
+def _actor(session: Session, as_whom: str, credit_code: str | None) -> Actor:
+    """A user name acts as that user; a role name (admin by default) acts as the command line in that role."""
+    user = session.exec(select(User).where(User.username == as_whom)).first()
+    if user is not None:
+        if user.disabled:
+            _fail(f"用户 {as_whom} 已停用")
+        return actor_of(user)
     try:
-        role = Role(as_role)
+        role = Role(as_whom)
     except ValueError:
-        _fail(f"未知角色“{as_role}”，可选：{'、'.join(r.value for r in Role)}")
+        _fail(f"“{as_whom}”既不是用户名也不是角色，角色可选：{'、'.join(r.value for r in Role)}")
     if role is not Role.ORGANISATION:
         return Actor(CLI_USER, role, "命令行")
     if credit_code is None:
-        _fail("以社工机构身份导入时须用 --organisation 指定本机构的统一社会信用代码")
+        _fail("以社工机构角色导入时须用 --organisation 指定本机构的统一社会信用代码（或用 --as 用户名）")
     found = session.exec(select(Organisation).where(Organisation.credit_code == credit_code.strip().upper())).first()
     if found is None:
         _fail(f"系统中没有统一社会信用代码为 {credit_code} 的社工机构")

@@ -1,0 +1,196 @@
+"""Importing the parties: social-work organisations, their social workers, and the experts.
+
+Each function reads every row, reports every problem on the sheet, and writes only when none was found.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from models.expert import Expert
+from models.organisation import Organisation
+from models.roles import Actor, Role
+from models.social_worker import SocialWorker
+from service.excel.kinds import (
+    EXPERT_COLUMNS,
+    EXPERT_EMAIL,
+    EXPERT_EMPLOYER,
+    EXPERT_FIELD,
+    EXPERT_NAME,
+    ORG_CREDIT_CODE,
+    ORG_EMAIL,
+    ORG_FINANCES,
+    ORG_GOVERNANCE,
+    ORG_NAME,
+    ORG_REGISTERED,
+    ORG_REGISTERED_ON,
+    ORGANISATION_COLUMNS,
+    SOCIAL_WORKER_COLUMNS,
+    WORKER_DEGREE,
+    WORKER_EMPLOYER,
+    WORKER_NAME,
+    WORKER_QUALIFICATION,
+)
+from service.excel.reading import Column, Sheet, SheetRow
+
+
+@dataclass(frozen=True)
+class Counts:
+    created: int = 0
+    updated: int = 0
+
+
+# Columns a row may leave out of the sheet entirely: an absent column keeps the stored value on update.
+_ORGANISATION_FIELDS: list[tuple[Column, str]] = [
+    (ORG_NAME, "name"),
+    (ORG_REGISTERED, "registered_with_civil_affairs"),
+    (ORG_REGISTERED_ON, "registered_on"),
+    (ORG_GOVERNANCE, "sound_governance"),
+    (ORG_FINANCES, "financial_rules_and_bank_account"),
+    (ORG_EMAIL, "contact_email"),
+]
+
+
+def _parsed(sheet: Sheet, columns: list[Column], keys: list[Column]) -> list[tuple[SheetRow, dict[str, object]]]:
+    """Every row's readable values; rows whose key cells are unreadable take no part in the key checks."""
+    sheet.require_headers(columns)
+    rows = [(row, sheet.read(row, columns)) for row in sheet.rows]
+    return [(row, values) for row, values in rows if all(values.get(key.header) is not None for key in keys)]
+
+
+def import_organisations(session: Session, sheet: Sheet) -> Counts:
+    """Create or update by 统一社会信用代码; a name already used by another organisation is refused."""
+    parsed = _parsed(sheet, ORGANISATION_COLUMNS, [ORG_CREDIT_CODE, ORG_NAME])
+    codes = [str(values[ORG_CREDIT_CODE.header]) for _, values in parsed]
+    names = [str(values[ORG_NAME.header]) for _, values in parsed]
+    stored = {
+        o.credit_code: o for o in session.exec(select(Organisation).where(col(Organisation.credit_code).in_(codes)))
+    }
+    named: dict[str, list[Organisation]] = defaultdict(list)
+    for organisation in session.exec(select(Organisation).where(col(Organisation.name).in_(names))):
+        named[organisation.name].append(organisation)
+    row_of_code: dict[str, int] = {}
+    row_of_name: dict[str, tuple[int, str]] = {}
+    for row, values in parsed:
+        code, name = str(values[ORG_CREDIT_CODE.header]), str(values[ORG_NAME.header])
+        if code in row_of_code:
+            sheet.error(row.number, ORG_CREDIT_CODE.header, f"统一社会信用代码 {code} 与第 {row_of_code[code]} 行重复")
+            continue
+        row_of_code[code] = row.number
+        earlier = row_of_name.get(name)
+        if earlier is not None and earlier[1] != code:
+            sheet.error(
+                row.number, ORG_NAME.header, f"机构名称“{name}”与第 {earlier[0]} 行相同，但统一社会信用代码不同"
+            )
+        row_of_name.setdefault(name, (row.number, code))
+        holders = [o.credit_code for o in named.get(name, []) if o.credit_code != code]
+        if holders:
+            sheet.error(
+                row.number, ORG_NAME.header, f"机构名称“{name}”已被统一社会信用代码为 {holders[0]} 的社工机构使用"
+            )
+    if sheet.errors:
+        return Counts()
+    created = updated = 0
+    for _, values in parsed:
+        code = str(values[ORG_CREDIT_CODE.header])
+        existing = stored.get(code)
+        organisation = existing or Organisation(name=str(values[ORG_NAME.header]), credit_code=code)
+        created, updated = (created, updated + 1) if existing else (created + 1, updated)
+        for column, attribute in _ORGANISATION_FIELDS:
+            if column.header in sheet.headers:
+                setattr(organisation, attribute, values[column.header])
+        session.add(organisation)
+    session.flush()
+    return Counts(created, updated)
+
+
+def import_social_workers(session: Session, sheet: Sheet, *, actor: Actor) -> Counts:
+    """Create or update by (employer, name); the employer is named by its 统一社会信用代码."""
+    parsed = _parsed(sheet, SOCIAL_WORKER_COLUMNS, [WORKER_NAME, WORKER_EMPLOYER])
+    codes = {str(values[WORKER_EMPLOYER.header]) for _, values in parsed}
+    employers = {
+        o.credit_code: o for o in session.exec(select(Organisation).where(col(Organisation.credit_code).in_(codes)))
+    }
+    staff: dict[tuple[int | None, str], list[SocialWorker]] = defaultdict(list)
+    employer_ids = [o.id for o in employers.values()]
+    for worker in session.exec(select(SocialWorker).where(col(SocialWorker.employer_id).in_(employer_ids))):
+        staff[(worker.employer_id, worker.name)].append(worker)
+    first_row: dict[tuple[int | None, str], int] = {}
+    accepted: list[tuple[Organisation, dict[str, object]]] = []
+    for row, values in parsed:
+        code, name = str(values[WORKER_EMPLOYER.header]), str(values[WORKER_NAME.header])
+        employer = employers.get(code)
+        if employer is None:
+            sheet.error(
+                row.number,
+                WORKER_EMPLOYER.header,
+                f"系统中没有统一社会信用代码为 {code} 的社工机构（请先导入社工机构）",
+            )
+            continue
+        if actor.role is Role.ORGANISATION and employer.id != actor.organisation_id:
+            sheet.error(row.number, WORKER_EMPLOYER.header, "社工机构只能导入本机构的社会工作者")
+            continue
+        key = (employer.id, name)
+        if key in first_row:
+            sheet.error(row.number, WORKER_NAME.header, f"与第 {first_row[key]} 行重复：同一机构的同名社会工作者")
+            continue
+        first_row[key] = row.number
+        if len(staff[key]) > 1:
+            ids = "、".join(f"#{w.id}" for w in staff[key])
+            sheet.error(
+                row.number,
+                WORKER_NAME.header,
+                f"{employer.name} 已有 {len(staff[key])} 名名为“{name}”的社工（{ids}），无法确定更新哪一位",
+            )
+            continue
+        accepted.append((employer, values))
+    if sheet.errors:
+        return Counts()
+    created = updated = 0
+    for employer, values in accepted:
+        name = str(values[WORKER_NAME.header])
+        existing = staff[(employer.id, name)]
+        worker = existing[0] if existing else SocialWorker(name=name, employer_id=employer.id)
+        created, updated = (created, updated + 1) if existing else (created + 1, updated)
+        worker.qualification = values[WORKER_QUALIFICATION.header]  # type: ignore[assignment]
+        worker.social_work_degree = bool(values[WORKER_DEGREE.header])
+        session.add(worker)
+    session.flush()
+    return Counts(created, updated)
+
+
+def import_experts(session: Session, sheet: Sheet) -> Counts:
+    """Create or update by (name, e-mail); one e-mail address belongs to one expert only."""
+    parsed = _parsed(sheet, EXPERT_COLUMNS, [EXPERT_NAME, EXPERT_EMAIL])
+    emails = [str(values[EXPERT_EMAIL.header]).lower() for _, values in parsed]
+    by_email: dict[str, list[Expert]] = defaultdict(list)
+    for found in session.exec(select(Expert).where(func.lower(Expert.email).in_(emails))):
+        by_email[(found.email or "").lower()].append(found)
+    first_row: dict[str, int] = {}
+    accepted: list[tuple[Expert | None, dict[str, object]]] = []
+    for row, values in parsed:
+        name, email = str(values[EXPERT_NAME.header]), str(values[EXPERT_EMAIL.header])
+        if email.lower() in first_row:
+            sheet.error(row.number, EXPERT_EMAIL.header, f"电子邮箱 {email} 与第 {first_row[email.lower()]} 行重复")
+            continue
+        first_row[email.lower()] = row.number
+        owners = by_email.get(email.lower(), [])
+        others = [e.name for e in owners if e.name != name]
+        if others:
+            sheet.error(row.number, EXPERT_EMAIL.header, f"电子邮箱 {email} 已属于专家“{others[0]}”")
+            continue
+        accepted.append((owners[0] if owners else None, values))
+    if sheet.errors:
+        return Counts()
+    created = updated = 0
+    for existing, values in accepted:
+        expert = existing or Expert(name=str(values[EXPERT_NAME.header]), email=str(values[EXPERT_EMAIL.header]))
+        created, updated = (created, updated + 1) if existing else (created + 1, updated)
+        for column, attribute in ((EXPERT_FIELD, "field_of_expertise"), (EXPERT_EMPLOYER, "employer_name")):
+            if column.header in sheet.headers:
+                setattr(expert, attribute, values[column.header] or "")
+        session.add(expert)
+    session.flush()
+    return Counts(created, updated)
