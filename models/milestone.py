@@ -6,14 +6,20 @@ A milestone row carries the node-report lifecycle state: one node, one report, m
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.columns import aware_datetime_column, json_column
 
 
 class Milestone(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("project_id", "kind", "sequence", name="uq_milestone_node"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "kind", "sequence", name="uq_milestone_node"),
+        # The sweep reads only the nodes whose next rung is due: its cost follows the work due now.
+        Index("ix_milestone_next_rung", "next_rung_on", "id"),
+        # "Has an overdue open node" is answered from the index alone, per project.
+        Index("ix_milestone_project_state_due", "project_id", "state", "due_date"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
@@ -25,6 +31,10 @@ class Milestone(SQLModel, table=True):
     provisional: bool = False  # computed from a year with no official holiday data
     state: str = Field(default="pending", max_length=30, index=True)
     version: int = Field(default=1)
+    # The escalation ladder's next rung for this node (index into the programme's rungs) and the working
+    # day it fires; both NULL once the node is closed or the ladder is spent.
+    next_rung_index: int | None = None
+    next_rung_on: date | None = None
 
 
 class NodeReportVersion(SQLModel, table=True):

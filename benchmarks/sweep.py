@@ -1,0 +1,255 @@
+"""The overdue sweep at province scale: 100k projects, 1M nodes, ~5% with a rung due today.
+
+Times `schedules.sweep.sweep` against a hand-written bulk-SQL reference that makes the same claims and
+notices, on SQLite and PostgreSQL, then the rerun with nothing new, and the cost of one Prefect task run.
+
+    .venv/bin/python -m benchmarks.sweep [--projects 100000] [--backends sqlite,postgres]
+"""
+
+import argparse
+import logging
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from models.database import make_engine
+from models.migrate import upgrade_database
+from models.programme_loader import load_programme
+from models.region import RegionLevel
+from models.regions import ensure_region
+from schedules.calendar import SHANGHAI, WorkingCalendar
+from schedules.sweep import sweep
+
+log = logging.getLogger("benchmarks.sweep")
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("SANSHE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+AS_OF = date(2023, 3, 1)
+NOW = datetime(2023, 3, 1, 7, 0, tzinfo=SHANGHAI)
+NODES_PER_PROJECT = 10
+STREETS, COMMUNITIES, ORGANISATIONS = 100, 2000, 1000
+CAL = WorkingCalendar()
+DUE = CAL.add_working_days(AS_OF, -1)  # the newly late nodes were due yesterday: late-1 fires today
+LATE5_ON = CAL.add_working_days(DUE, 5)
+
+
+@contextmanager
+def database(backend: str) -> Iterator[Engine]:
+    """A fresh database with the current schema, dropped afterwards."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = make_engine(f"sqlite:///{tmp}/bench.db")
+            with engine.begin() as connection:
+                upgrade_database(connection)
+            yield engine
+            engine.dispose()
+        return
+    schema = f"sanshe_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-c search_path={schema}"})
+    try:
+        with engine.begin() as connection:
+            upgrade_database(connection)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def numbers(engine: Engine, n: int) -> str:
+    """A row source 1..n in the dialect at hand."""
+    if engine.dialect.name == "postgresql":
+        return f"(SELECT generate_series(1, {n}) AS i) AS n"
+    return f"(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) SELECT i FROM s) AS n"
+
+
+def populate(engine: Engine, projects: int) -> int:
+    """Programme, regions and organisations through the models; projects and nodes in bulk SQL."""
+    with Session(engine) as session:
+        programme = load_programme(session, ROOT / "programmes" / "lanzhou-2022.yaml", now=NOW)
+        districts = [r for r in session.execute(text("SELECT id FROM region WHERE level = 'district'")).scalars()]
+        session.execute(text("UPDATE region SET contact_email = 'bureau-' || id || '@example.cn' WHERE level = 'district'"))
+        streets = []
+        for s in range(STREETS):
+            parent = session.get_one(__import__("models.region", fromlist=["Region"]).Region, districts[s % len(districts)])
+            streets.append(ensure_region(session, name=f"街道{s}", level=RegionLevel.STREET, parent=parent,
+                                         contact_email=f"street{s}@example.cn"))
+        for c in range(COMMUNITIES):
+            ensure_region(session, name=f"社区{c}", level=RegionLevel.COMMUNITY, parent=streets[c % STREETS],
+                          contact_email=f"community{c}@example.cn")
+        session.commit()
+        programme_id = programme.id
+    with engine.begin() as connection:
+        first_community = connection.execute(text("SELECT min(id) FROM region WHERE level = 'community'")).scalar_one()
+        connection.execute(text(
+            f"INSERT INTO organisation (id, name, credit_code, registered_with_civil_affairs, sound_governance, "
+            f"financial_rules_and_bank_account, contact_email) SELECT i, '机构' || i, 'BENCH' || i, true, true, true, "
+            f"'org' || i || '@example.cn' FROM {numbers(engine, ORGANISATIONS)}"
+        ))
+        connection.execute(text(
+            f"INSERT INTO project (id, programme_id, community_id, organisation_id, title, state, version, total_fen, "
+            f"community_service_area_m2, created_at) SELECT i, {programme_id}, {first_community} + (i % {COMMUNITIES}), "
+            f"1 + (i % {ORGANISATIONS}), '项目' || i, 'in_progress', 1, 30000000, 400, :now FROM {numbers(engine, projects)}"
+        ), {"now": NOW})
+        # Per project: node 1 is newly late (late-1 due today) for 1 project in 2 (=5% of nodes), nodes 2-4 are
+        # late with their next rung later (the backlog), 5-7 are approved, 8-10 lie ahead.
+        connection.execute(text(
+            f"INSERT INTO milestone (id, project_id, kind, sequence, title, due_date, planned_from, provisional, state, "
+            f"version, next_rung_index, next_rung_on) "
+            f"SELECT i, 1 + (i - 1) / {NODES_PER_PROJECT}, 'bench', 1 + (i - 1) % {NODES_PER_PROJECT}, '节点' || i, "
+            f"CASE WHEN (i - 1) % {NODES_PER_PROJECT} < 5 THEN :due ELSE :ahead END, 'bench', false, "
+            f"CASE WHEN (i - 1) % {NODES_PER_PROJECT} IN (4, 5, 6) THEN 'approved' ELSE 'pending' END, 1, "
+            f"CASE WHEN (i - 1) % {NODES_PER_PROJECT} = 0 AND ((i - 1) / {NODES_PER_PROJECT}) % 2 = 0 THEN 1 "
+            f"     WHEN (i - 1) % {NODES_PER_PROJECT} IN (0, 1, 2, 3) THEN 2 "
+            f"     WHEN (i - 1) % {NODES_PER_PROJECT} IN (4, 5, 6) THEN NULL ELSE 0 END, "
+            f"CASE WHEN (i - 1) % {NODES_PER_PROJECT} = 0 AND ((i - 1) / {NODES_PER_PROJECT}) % 2 = 0 THEN :as_of "
+            f"     WHEN (i - 1) % {NODES_PER_PROJECT} IN (0, 1, 2, 3) THEN :late5 "
+            f"     WHEN (i - 1) % {NODES_PER_PROJECT} IN (4, 5, 6) THEN NULL ELSE :reminder END "
+            f"FROM {numbers(engine, projects * NODES_PER_PROJECT)}"
+        ), {"due": DUE, "ahead": AS_OF + timedelta(days=60), "as_of": AS_OF, "late5": LATE5_ON,
+            "reminder": CAL.add_working_days(AS_OF + timedelta(days=60), -3)})
+        if engine.dialect.name == "postgresql":
+            for table in ("organisation", "project", "milestone"):
+                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+        return int(connection.execute(text("SELECT count(*) FROM milestone WHERE next_rung_on <= :d"), {"d": AS_OF}).scalar_one())
+
+
+def reference(engine: Engine) -> None:
+    """The same claims and notices (late-1 to community and street office), written as three statements."""
+    pg = engine.dialect.name == "postgresql"
+    params = ("CAST('{\"node_id\": ' || m.id || ', \"rung_code\": \"late-1\"}' AS JSON)" if pg
+              else "'{\"node_id\": ' || m.id || ', \"rung_code\": \"late-1\"}'")
+    due = ("m.next_rung_on <= :as_of AND m.next_rung_index = 1 AND m.state NOT IN ('approved', 'waived') "
+           "AND p.state = 'in_progress'")
+    with engine.begin() as c:
+        c.execute(text(
+            "INSERT INTO escalationclaim (entity_type, entity_id, rung_code, rung_index, due_date, fires_on, as_of, "
+            "claimed_at) SELECT 'node_report', m.id, 'late-1', 1, m.due_date, m.next_rung_on, :as_of, :now "
+            f"FROM milestone m JOIN project p ON p.id = m.project_id WHERE {due} ON CONFLICT DO NOTHING"
+        ), {"as_of": AS_OF, "now": NOW})
+        for party, region, office in (("community", "cm", "社区居委会"), ("street_office", "st", "办事处")):
+            c.execute(text(
+                "INSERT INTO outboxmessage (template, entity_type, entity_id, recipient_party, recipient_name, "
+                "recipient_address, params, message_id, dedupe_key, digest_key, status, attempts, next_attempt_at, "
+                "created_at) "
+                f"SELECT 'milestone_overdue', 'node_report', m.id, '{party}', {region}.name || '{office}', "
+                f"{region}.contact_email, {params}, "
+                f"'<escalation.node_report.' || m.id || '.late-1.{party}@sanshe.local>', "
+                "CAST(:key_prefix AS TEXT) || m.id || CAST(:key_suffix AS TEXT), CAST(:digest AS TEXT), "
+                "'pending', 0, :now, :now "
+                "FROM milestone m JOIN project p ON p.id = m.project_id JOIN region cm ON cm.id = p.community_id "
+                f"JOIN region st ON st.id = cm.parent_id WHERE {due} ON CONFLICT DO NOTHING"
+            ), {"as_of": AS_OF, "now": NOW, "key_prefix": "escalation:node_report:", "key_suffix": f":late-1:{party}",
+                "digest": f"milestone_overdue:{AS_OF.isoformat()}"})
+        c.execute(text(
+            "UPDATE milestone SET next_rung_index = 2, next_rung_on = :late5 WHERE id IN "
+            f"(SELECT m.id FROM milestone m JOIN project p ON p.id = m.project_id WHERE {due})"
+        ), {"as_of": AS_OF, "late5": LATE5_ON})
+
+
+def reset(engine: Engine) -> None:
+    """Back to the state before the sweep: the newly late nodes wait for late-1 again."""
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM outboxmessage"))
+        c.execute(text("DELETE FROM escalationclaim"))
+        c.execute(text("DELETE FROM sweeprun"))
+        c.execute(text(
+            f"UPDATE milestone SET next_rung_index = 1, next_rung_on = :as_of "
+            f"WHERE sequence = 1 AND ((id - 1) / {NODES_PER_PROJECT}) % 2 = 0"
+        ), {"as_of": AS_OF})
+
+
+def counts(engine: Engine) -> tuple[int, int]:
+    with engine.connect() as c:
+        return (int(c.execute(text("SELECT count(*) FROM escalationclaim")).scalar_one()),
+                int(c.execute(text("SELECT count(*) FROM outboxmessage")).scalar_one()))
+
+
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def run_sweep(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        sweep(session, as_of=AS_OF, now=NOW)
+
+
+def bench_backend(backend: str, projects: int) -> dict[str, float | int | str]:
+    with database(backend) as engine:
+        started = time.perf_counter()
+        due = populate(engine, projects)
+        built = time.perf_counter() - started
+        ref = timed(lambda: reference(engine))
+        ref_counts = counts(engine)
+        ref_rerun = timed(lambda: reference(engine))
+        reset(engine)
+        ours = timed(lambda: run_sweep(engine))
+        our_counts = counts(engine)
+        rerun = timed(lambda: run_sweep(engine))
+        assert our_counts == ref_counts, f"sweep {our_counts} != reference {ref_counts}"
+        assert counts(engine) == our_counts, "a rerun must add nothing"
+    return {"backend": backend, "nodes": projects * NODES_PER_PROJECT, "due": due, "claims": our_counts[0],
+            "notices": our_counts[1], "build_s": built, "sweep_s": ours, "reference_s": ref, "rerun_s": rerun,
+            "reference_rerun_s": ref_rerun}
+
+
+def prefect_task_cost(n: int = 100) -> float:
+    """Seconds per task run of a trivial task inside one flow run, against a real (test) Prefect server."""
+    from prefect import flow, task
+    from prefect.testing.utilities import prefect_test_harness
+
+    @task
+    def nothing(i: int) -> int:
+        return i
+
+    @flow
+    def many() -> None:
+        for i in range(n):
+            nothing(i)
+
+    with prefect_test_harness(server_startup_timeout=120):
+        many()  # warm-up: the first run pays for imports and registration
+        return timed(many) / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--no-prefect", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    results = [bench_backend(b.strip(), args.projects) for b in args.backends.split(",") if b.strip()]
+    header = f"{'backend':<9}{'nodes':>9}{'due':>8}{'claims':>8}{'notices':>9}{'sweep s':>9}{'ref s':>8}{'ratio':>7}{'rerun s':>9}{'ref rerun s':>12}"
+    lines = [header, "-" * len(header)]
+    for r in results:
+        lines.append(
+            f"{r['backend']:<9}{r['nodes']:>9}{r['due']:>8}{r['claims']:>8}{r['notices']:>9}{r['sweep_s']:>9.2f}"
+            f"{r['reference_s']:>8.2f}{float(r['sweep_s']) / float(r['reference_s']):>7.2f}{r['rerun_s']:>9.3f}"
+            f"{r['reference_rerun_s']:>12.3f}"
+        )
+    if not args.no_prefect:
+        per_task = prefect_task_cost()
+        due = int(results[0]["due"]) if results else 0
+        lines.append(f"\nPrefect: one task run costs {per_task * 1000:.1f} ms; a task per newly due node "
+                     f"({due}) would add about {per_task * due:.0f} s to one sweep.")
+    logging.getLogger().warning("\n%s", "\n".join(lines))  # the report is the benchmark's output
+
+
+if __name__ == "__main__":
+    main()

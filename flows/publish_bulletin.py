@@ -1,0 +1,62 @@
+"""The node-completion bulletin (节点工作完成情况通报) as a flow: workbook, artifact, notices."""
+
+from datetime import date, datetime
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from pydantic import BaseModel
+
+from flows.enforce_milestones import flow_engine
+from models.database import session_scope
+from schedules.bulletin import parse_period
+from schedules.bulletin import publish_bulletin as publish
+from schedules.calendar import shanghai_date
+from service.clock import system_clock
+from service.settings import get_settings
+
+
+class BulletinRequest(BaseModel):
+    programme: str  # the programme's code, e.g. lanzhou-2022
+    period: str  # 2023-Q1, 2023-H1, 2023-03, 2023 or 2023-01-01..2023-03-31
+    as_of: date | None = None  # counted as of this day; None: the period's last day or today, the earlier
+    now: datetime | None = None
+
+
+class BulletinReport(BaseModel):
+    programme: str
+    period: str
+    as_of: date
+    file: str
+    districts: list[dict[str, int | str]]
+    notices: int
+
+
+@task(retries=1, retry_delay_seconds=2)
+def build_and_send(request: BulletinRequest, as_of: date, now: datetime) -> BulletinReport:
+    """Count, write the .xlsx and queue the notices in one transaction (a rerun queues nothing new)."""
+    period = parse_period(request.period)
+    with session_scope(flow_engine()) as session:
+        result = publish(session, programme_code=request.programme, period=period, as_of=as_of, now=now,
+                         files_dir=get_settings().files_dir)
+    districts: list[dict[str, int | str]] = [
+        {"区": d.district, "应完成": d.due, "按期完成": d.done_on_time, "逾期完成": d.done_late,
+         "逾期未完成": d.overdue, "最长逾期（工作日）": d.max_working_days_late}
+        for d in result.districts
+    ]
+    return BulletinReport(programme=request.programme, period=period.label, as_of=as_of, file=str(result.path),
+                          districts=districts, notices=result.notices)
+
+
+@flow(name="publish-bulletin", flow_run_name="bulletin-{request.programme}-{request.period}")
+def publish_bulletin(request: BulletinRequest) -> BulletinReport:
+    now = request.now or system_clock()
+    period = parse_period(request.period)
+    as_of = request.as_of or min(period.last, shanghai_date(now))
+    report = build_and_send(request, as_of, now)
+    create_table_artifact(
+        report.districts, key=f"bulletin-{request.programme}",
+        description=f"节点工作完成情况通报 {report.period}（统计至 {as_of}），全文：{report.file}",
+    )
+    get_run_logger().info("通报 %s %s：%d 个区，%d 条通知", request.programme, report.period,
+                          len(report.districts), report.notices)
+    return report

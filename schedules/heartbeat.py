@@ -1,0 +1,44 @@
+"""The sweep's heartbeat: each finished sweep leaves a row; a missing or old one is reported at /health."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.escalation import SweepRun
+
+MILESTONES, REVIEWS = "milestones", "reviews"
+STALE_AFTER = timedelta(hours=26)  # a daily sweep, with two hours of grace
+
+
+@dataclass(frozen=True)
+class SweepInfo:
+    kind: str
+    as_of: date
+    ran_at: datetime
+    due: int
+    claimed: int
+    notices: int
+
+
+def record_sweep(
+    session: Session, *, kind: str, as_of: date, ran_at: datetime, due: int, claimed: int, notices: int
+) -> None:
+    """The caller commits, after the sweep's last batch."""
+    session.add(SweepRun(kind=kind, as_of=as_of, ran_at=ran_at, due=due, claimed=claimed, notices=notices))
+    session.flush()
+
+
+def last_sweep(session: Session, kind: str = MILESTONES) -> SweepInfo | None:
+    row = session.execute(
+        select(SweepRun).where(SweepRun.kind == kind).order_by(SweepRun.ran_at.desc(), SweepRun.id.desc()).limit(1)  # type: ignore[attr-defined, union-attr]
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    return SweepInfo(row.kind, row.as_of, row.ran_at, row.due, row.claimed, row.notices)
+
+
+def sweep_is_stale(info: SweepInfo | None, now: datetime, max_age: timedelta = STALE_AFTER) -> bool:
+    """No sweep yet, or the last one is older than a day and its grace: deadlines are not being enforced."""
+    return info is None or now - info.ran_at > max_age

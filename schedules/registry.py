@@ -1,0 +1,48 @@
+"""What runs when: one registry, read by the in-service scheduler and by `sanshe deploy` alike.
+
+Cron expressions are in Asia/Shanghai time. The sweeps run every day, weekends included: adjusted
+working weekends (调休) are working days, and a sweep on a rest day simply finds nothing new.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    entrypoint: str  # flows/<module>.py:<flow>, as a Prefect deployment names it
+    runner: str  # module:function the in-service scheduler calls (runs the flow against the Prefect server)
+    cron: str | None = None
+    interval_minutes: int | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)  # the flow's parameters (its request model)
+    description: str = ""
+
+
+JOBS: tuple[Job, ...] = (
+    Job(
+        id="enforce-milestones",
+        entrypoint="flows/enforce_milestones.py:enforce_milestones",
+        runner="flows.enforce_milestones:run_enforce_milestones",
+        cron="0 7 * * *",
+        parameters={"request": {}},
+        description="每日节点督办：提醒、逾期升级",
+    ),
+    Job(
+        id="review-reminders",
+        entrypoint="flows/review_reminders.py:review_reminders",
+        runner="flows.review_reminders:run_review_reminders",
+        cron="30 7 * * *",
+        parameters={"request": {}},
+        description="每日评审任务催办",
+    ),
+)
+
+
+def job(job_id: str) -> Job:
+    found = next((j for j in JOBS if j.id == job_id), None)
+    if found is None:
+        raise KeyError(f"unknown job {job_id}")
+    return found

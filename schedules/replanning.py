@@ -1,0 +1,196 @@
+"""Moving the due dates of open nodes: a changed programme date, a suspension, an official calendar year,
+an extension. Done nodes stay; each move is audited with its reason; rungs already sent are not sent again.
+
+(Kept apart from `schedules.planning`, which the lifecycle effects import: this module reads the lifecycles.)
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from models.audit import AuditEvent
+from models.errors import StaleVersion
+from models.escalation import EscalationClaim
+from models.lifecycles import NODE_REPORT
+from models.milestone import Milestone
+from models.programme import Programme
+from models.project import Project
+from models.roles import Actor
+from schedules.calendar import WorkingCalendar
+from schedules.calendar_store import OfficialYear, calendar_from_db, read_official_year, store_official_year
+from schedules.ladder import Ladder, node_ladder
+from schedules.planning import plan_nodes
+
+REPLANNED_PROJECT_STATES = frozenset({"in_progress", "suspended"})
+
+
+@dataclass(frozen=True)
+class NodeMove:
+    node_id: int
+    project_id: int
+    title: str
+    from_due: date
+    to_due: date
+    provisional: bool
+
+
+def move_node(
+    session: Session,
+    node: Milestone,
+    *,
+    to_due: date,
+    provisional: bool,
+    calendar: WorkingCalendar,
+    ladder: Ladder,
+    actor: Actor,
+    now: datetime,
+    reason: str,
+    event: str = "replan",
+    expected_version: int | None = None,
+) -> NodeMove | None:
+    """Give one open node a new due date; its next rung is the first not yet sent, counted from the new date."""
+    if node.due_date == to_due and node.provisional == provisional:
+        return None
+    version = node.version if expected_version is None else expected_version
+    claimed = set(session.execute(
+        select(EscalationClaim.rung_code).where(
+            EscalationClaim.entity_type == NODE_REPORT.name, EscalationClaim.entity_id == node.id
+        )
+    ).scalars())
+    next_index, next_day = ladder.first_unclaimed(claimed, to_due, calendar)
+    from_due = node.due_date
+    with session.begin_nested():
+        moved = session.execute(
+            update(Milestone)
+            .where(Milestone.id == node.id, Milestone.version == version)  # type: ignore[arg-type]
+            .values(due_date=to_due, provisional=provisional, version=version + 1,
+                    next_rung_index=next_index, next_rung_on=next_day)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleVersion("节点报告刚被他人修改，请刷新后重试")
+        session.refresh(node)
+        details: dict[str, Any] = {
+            "from_due": from_due.isoformat(),
+            "to_due": to_due.isoformat(),
+            "provisional": provisional,
+            "next_rung": ladder.rungs[next_index].code if next_index is not None else None,
+        }
+        session.add(AuditEvent(
+            entity_type=NODE_REPORT.name,
+            entity_id=node.id,  # type: ignore[arg-type]
+            event=event,
+            from_state=node.state,
+            to_state=node.state,
+            entity_version=node.version,
+            actor_id=actor.user_id,
+            actor_role=actor.role.value,
+            on_behalf_of=actor.on_behalf_of,
+            reason=reason,
+            at=now,
+            details=details,
+        ))
+        session.flush()
+    assert node.id is not None
+    return NodeMove(node.id, node.project_id, node.title, from_due, to_due, provisional)
+
+
+def open_nodes(session: Session, project_ids: list[int], *, only_provisional: bool = False) -> list[Milestone]:
+    query = select(Milestone).where(
+        Milestone.project_id.in_(project_ids),  # type: ignore[attr-defined]
+        Milestone.state.in_(NODE_REPORT.live_states),  # type: ignore[attr-defined]
+    )
+    if only_provisional:
+        query = query.where(Milestone.provisional.is_(True))  # type: ignore[attr-defined]
+    return list(session.execute(query.order_by(Milestone.id)).scalars())  # type: ignore[arg-type]
+
+
+def replan_project(
+    session: Session,
+    project: Project,
+    *,
+    calendar: WorkingCalendar,
+    actor: Actor,
+    now: datetime,
+    reason: str,
+    only_provisional: bool = False,
+) -> list[NodeMove]:
+    """Plan the project's open nodes again from the programme's dates and the calendar as it is now."""
+    programme = session.get(Programme, project.programme_id)
+    assert programme is not None and project.id is not None
+    spec = programme.parsed_spec()
+    planned = {(n.kind, n.sequence): n for n in plan_nodes(spec, calendar)}
+    ladder = node_ladder(spec)
+    moves = []
+    for node in open_nodes(session, [project.id], only_provisional=only_provisional):
+        plan = planned.get((node.kind, node.sequence))
+        if plan is None:
+            continue
+        move = move_node(session, node, to_due=plan.due_date, provisional=plan.provisional, calendar=calendar,
+                         ladder=ladder, actor=actor, now=now, reason=reason)
+        if move is not None:
+            moves.append(move)
+    return moves
+
+
+def replan_programme(
+    session: Session, programme: Programme, *, actor: Actor, now: datetime, reason: str, only_provisional: bool = False
+) -> list[NodeMove]:
+    """After a programme date changed (or a calendar year became official): every live project's open nodes."""
+    calendar = calendar_from_db(session)
+    projects = session.execute(
+        select(Project).where(
+            Project.programme_id == programme.id,
+            Project.state.in_(REPLANNED_PROJECT_STATES),  # type: ignore[attr-defined]
+        ).order_by(Project.id)  # type: ignore[arg-type]
+    ).scalars()
+    return [
+        move
+        for project in projects
+        for move in replan_project(session, project, calendar=calendar, actor=actor, now=now, reason=reason,
+                                   only_provisional=only_provisional)
+    ]
+
+
+def shift_after_suspension(
+    session: Session,
+    project: Project,
+    *,
+    suspended_on: date,
+    resumed_on: date,
+    actor: Actor,
+    now: datetime,
+    reason: str,
+) -> list[NodeMove]:
+    """Resuming moves each open node not yet due at the suspension by the working days lost."""
+    calendar = calendar_from_db(session)
+    lost = calendar.working_days_between(suspended_on, resumed_on)
+    programme = session.get(Programme, project.programme_id)
+    assert programme is not None and project.id is not None
+    ladder = node_ladder(programme.parsed_spec())
+    moves = []
+    for node in open_nodes(session, [project.id]):
+        if lost <= 0 or node.due_date < suspended_on:
+            continue
+        to_due = calendar.add_working_days(node.due_date, lost)
+        move = move_node(session, node, to_due=to_due, provisional=calendar.plan_is_provisional(to_due),
+                         calendar=calendar, ladder=ladder, actor=actor, now=now, reason=reason)
+        if move is not None:
+            moves.append(move)
+    return moves
+
+
+def load_official_year(session: Session, path: Path, *, actor: Actor, now: datetime) -> tuple[OfficialYear, list[NodeMove]]:
+    """Store a year's official schedule, then re-plan every open node that was provisional; the caller commits."""
+    official = read_official_year(path)
+    store_official_year(session, official, actor=actor, now=now)
+    reason = f"{official.year}年节假日安排已正式公布，重新计算暂定的截止日期" + (f"（{official.source}）" if official.source else "")
+    moves = [
+        move
+        for programme in session.execute(select(Programme).order_by(Programme.id)).scalars()  # type: ignore[arg-type]
+        for move in replan_programme(session, programme, actor=actor, now=now, reason=reason, only_provisional=True)
+    ]
+    return official, moves

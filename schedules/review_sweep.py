@@ -1,0 +1,91 @@
+"""Review assignments climb the programme's ladder too: the expert first, then the coordinator.
+
+Open assignments are few (a handful of experts per declaration, during the review phase), so this sweep
+reads all of them; the claims keep it idempotent exactly like the node sweep.
+"""
+
+from collections import Counter
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.escalation import EscalationClaim
+from models.expert import Expert
+from models.lifecycles import REVIEW_ASSIGNMENT
+from models.parties import Party
+from models.programme import Programme
+from models.project import Project
+from models.recipients import expert_recipient
+from models.review import ReviewAssignment
+from schedules.addressees import project_facts
+from schedules.calendar_store import calendar_from_db
+from schedules.claims import EscalationNotice, RungDue, claim, queue_escalation_notices
+from schedules.ladder import Ladder, review_ladder
+
+REVIEWING_PROJECT_STATES = frozenset({"under_review"})
+
+
+def sweep_reviews(session: Session, *, as_of: date, now: datetime) -> Counter[str]:
+    """Claim the due rungs of open review assignments and queue their notices; the caller commits."""
+    calendar = calendar_from_db(session)
+    rows = session.execute(
+        select(ReviewAssignment.id, ReviewAssignment.project_id, ReviewAssignment.expert_id, ReviewAssignment.due_date,
+               Project.programme_id, Project.title)
+        .join(Project, Project.id == ReviewAssignment.project_id)  # type: ignore[arg-type]
+        .where(ReviewAssignment.state.in_(REVIEW_ASSIGNMENT.live_states),  # type: ignore[attr-defined]
+               Project.state.in_(REVIEWING_PROJECT_STATES))  # type: ignore[attr-defined]
+        .order_by(ReviewAssignment.id)  # type: ignore[arg-type]
+    ).all()
+    claimed: dict[int, set[str]] = {}
+    for entity_id, code in session.execute(
+        select(EscalationClaim.entity_id, EscalationClaim.rung_code).where(
+            EscalationClaim.entity_type == REVIEW_ASSIGNMENT.name,
+            EscalationClaim.entity_id.in_([r.id for r in rows]),  # type: ignore[attr-defined]
+        )
+    ):
+        claimed.setdefault(entity_id, set()).add(code)
+    ladders: dict[int, Ladder] = {}
+    dues = []
+    for r in rows:
+        if r.programme_id not in ladders:
+            programme = session.get(Programme, r.programme_id)
+            assert programme is not None
+            ladders[r.programme_id] = review_ladder(programme.parsed_spec())
+        ladder = ladders[r.programme_id]
+        sent = claimed.get(r.id, set())
+        start = next((rung.index for rung in ladder.rungs if rung.code not in sent), len(ladder.rungs))
+        firing, _, _ = ladder.to_fire(start, r.due_date, as_of, calendar)
+        dues.extend(RungDue(REVIEW_ASSIGNMENT.name, r.id, rung, r.due_date, ladder.fires_on(rung, r.due_date, calendar))
+                    for rung in firing if rung.code not in sent)
+    fresh = claim(session, dues, as_of=as_of, now=now)
+    by_id = {r.id: r for r in rows}
+    facts = project_facts(session, {r.project_id for r in rows})
+    experts = {e.id: e for e in session.execute(
+        select(Expert).where(Expert.id.in_({r.expert_id for r in rows}))).scalars()}  # type: ignore[union-attr]
+    notices = []
+    counts: Counter[str] = Counter()
+    for due in dues:
+        if (due.entity_id, due.rung.code) not in fresh:
+            continue
+        row = by_id[due.entity_id]
+        counts[due.rung.code] += 1
+        params = {
+            "project_id": row.project_id,
+            "project_title": row.title,
+            "assignment_id": row.id,
+            "expert_name": experts[row.expert_id].name,
+            "due_date": row.due_date.isoformat(),
+            "working_days_late": max(0, calendar.working_days_between(row.due_date, as_of)),
+            "rung_code": due.rung.code,
+            "as_of": as_of.isoformat(),
+        }
+        for party in due.rung.notify:
+            recipient = (expert_recipient(experts[row.expert_id]) if party is Party.EXPERT
+                         else facts[row.project_id].recipients[party])
+            notices.append(EscalationNotice(due, recipient, params))
+    queue_escalation_notices(session, notices, as_of=as_of, now=now)
+    session.flush()
+    return counts
+
+

@@ -1,0 +1,53 @@
+"""The default runner: APScheduler inside the service, its jobs kept in the service's own database.
+
+Each job runs its flow against the Prefect server (PREFECT_API_URL), so every run shows in the UI.
+"""
+
+import importlib
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
+
+from schedules.registry import JOBS, TIMEZONE, Job, job
+
+log = logging.getLogger(__name__)
+JOB_TABLE = "apscheduler_jobs"
+MISFIRE_GRACE_SECONDS = 6 * 3600  # a service down at 07:00 still sweeps when it is back before 13:00
+
+
+def run_job(job_id: str) -> Any:
+    """Called by APScheduler in its thread pool (a sync flow must not block the event loop)."""
+    entry = job(job_id)
+    module_name, function_name = entry.runner.split(":")
+    function = getattr(importlib.import_module(module_name), function_name)
+    request_type = function.__annotations__["request"]
+    log.info("running scheduled job %s", job_id)
+    return function(request_type(**entry.parameters.get("request", {})))
+
+
+def trigger_of(entry: Job) -> CronTrigger | IntervalTrigger:
+    if entry.cron is not None:
+        return CronTrigger.from_crontab(entry.cron, timezone=ZoneInfo(TIMEZONE))
+    assert entry.interval_minutes is not None, f"{entry.id}: a job needs cron or interval_minutes"
+    return IntervalTrigger(minutes=entry.interval_minutes, timezone=ZoneInfo(TIMEZONE))
+
+
+def start_scheduler(settings: Any, engine: Engine) -> BackgroundScheduler:
+    """Start the registry's jobs; coalesced, one instance at a time, with misfire grace. Stop with shutdown()."""
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+        timezone=ZoneInfo(TIMEZONE),
+    )
+    for entry in JOBS:
+        scheduler.add_job(run_job, trigger=trigger_of(entry), args=[entry.id], id=entry.id, name=entry.description,
+                          replace_existing=True)
+    scheduler.start()
+    log.info("scheduler started with %d jobs (settings: %s)", len(JOBS), type(settings).__name__)
+    return scheduler

@@ -1,0 +1,66 @@
+"""The sweep as a real Prefect flow run: one run, a task per batch, a table artifact with a stable key."""
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterKey,
+    FlowRunFilter,
+    FlowRunFilterName,
+    TaskRunFilter,
+    TaskRunFilterFlowRunId,
+)
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from flows.enforce_milestones import ARTIFACT_KEY, SweepRequest, run_enforce_milestones
+from tests import factories
+from tests.flows.deadline_db import fresh_flow_database
+from tests.schedules.builders import escalations, morning, started_project
+
+
+@pytest.fixture
+def flow_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    yield from fresh_flow_database(tmp_path, monkeypatch)
+
+
+def test_one_flow_run_per_sweep_with_artifact_and_tags(flow_db: Engine) -> None:
+    with Session(flow_db, expire_on_commit=False) as session:
+        programme = factories.lanzhou(session)
+        casts = [started_project(session, programme=programme, district_name=d) for d in ("城关区", "城关区", "七里河区")]
+        session.commit()
+        node_ids = {n.id for c in casts for n in factories.milestones(session, c.project)}
+    day = date(2023, 1, 16)
+
+    report = run_enforce_milestones(SweepRequest(as_of=day, now=morning(day), batch_size=2))
+    again = run_enforce_milestones(SweepRequest(as_of=day, now=morning(day), batch_size=2))
+
+    assert (report.due_nodes, report.batches) == (3, 2)
+    assert report.claimed == {"城关区": {"late-1": 2, "late-5": 2, "late-10": 2},
+                              "七里河区": {"late-1": 1, "late-5": 1, "late-10": 1}}
+    assert report.notices == 3 * 4
+    assert (again.due_nodes, again.claimed, again.notices) == (0, {}, 0)
+    with Session(flow_db) as session:
+        assert len(escalations(session, node_ids)) == 12  # type: ignore[arg-type]
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[f"sweep-{day}"])))
+        first = min(runs, key=lambda r: r.created)  # type: ignore[arg-type, return-value]
+        assert {"programme:lanzhou-2022", f"as_of:{day}"} <= set(first.tags)
+        tasks = client.read_task_runs(task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=[first.id])))
+        assert sum(t.name.startswith("claim_batch") for t in tasks) == 2
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[ARTIFACT_KEY])))
+        table = next(a for a in artifacts if a.flow_run_id == first.id)
+    rows = {row["区"]: row for row in _rows(table.data)}
+    assert rows["城关区"]["新升级 late-10"] == 2 and rows["七里河区"]["新升级 late-1"] == 1
+    assert rows["城关区"]["逾期未完成"] == 2 and rows["城关区"]["应完成"] == 2
+
+
+def _rows(data: object) -> list[dict[str, object]]:
+    import json
+
+    return json.loads(data) if isinstance(data, str) else data  # type: ignore[return-value]

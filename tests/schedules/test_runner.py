@@ -1,0 +1,46 @@
+"""The in-service scheduler keeps the registry's jobs in the database; the heartbeat reports a stale sweep."""
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import inspect
+from sqlmodel import Session
+
+from models.database import make_engine
+from schedules.calendar import SHANGHAI
+from schedules.heartbeat import last_sweep, sweep_is_stale
+from schedules.registry import JOBS
+from schedules.runner import JOB_TABLE, start_scheduler
+from schedules.sweep import sweep
+from service.settings import Settings
+
+
+def test_scheduler_persists_registry_jobs_in_shanghai_time(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'jobs.db'}")
+    scheduler = start_scheduler(Settings(), engine)
+    try:
+        jobs = {j.id: j for j in scheduler.get_jobs()}
+        assert set(jobs) == {j.id for j in JOBS}
+        sweep_job = jobs["enforce-milestones"]
+        assert sweep_job.next_run_time.utcoffset() == timedelta(hours=8)
+        assert (sweep_job.next_run_time.hour, sweep_job.next_run_time.minute) == (7, 0)
+        assert sweep_job.coalesce and sweep_job.max_instances == 1 and sweep_job.misfire_grace_time >= 3600
+    finally:
+        scheduler.shutdown(wait=False)
+    assert JOB_TABLE in inspect(engine).get_table_names()
+    again = start_scheduler(Settings(), engine)  # a restart finds its jobs and replaces them, no duplicates
+    try:
+        assert len(again.get_jobs()) == len(JOBS)
+    finally:
+        again.shutdown(wait=False)
+        engine.dispose()
+
+
+def test_heartbeat_after_a_sweep(session: Session) -> None:
+    ran_at = datetime(2031, 3, 2, 7, 0, tzinfo=SHANGHAI)  # later than any other test's sweep
+    sweep(session, as_of=date(2031, 3, 2), now=ran_at)
+    info = last_sweep(session)
+    assert info is not None and info.ran_at == ran_at and info.as_of == date(2031, 3, 2)
+    assert not sweep_is_stale(info, ran_at + timedelta(hours=20))
+    assert sweep_is_stale(info, ran_at + timedelta(hours=27))
+    assert sweep_is_stale(None, ran_at)
