@@ -130,6 +130,7 @@ PROJECT = Lifecycle(
             frozenset({"suspended"}),
             "in_progress",
             BUREAUS,
+            effects=(effects.replan_after_resume,),
             notices=(Notice("project_resumed", LOCAL_PARTIES),),
         ),
         Event(

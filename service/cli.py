@@ -5,17 +5,28 @@ from pathlib import Path
 
 import typer
 import uvicorn
+from sqlmodel import select
 
 from models.database import make_engine, session_scope
 from models.errors import DomainError
 from models.migrate import upgrade_database
-from models.programme_loader import load_programme
+from models.programme import Programme
+from models.programme_loader import install_programme, read_programme_file
+from models.programme_spec import ProgrammeSpec
+from models.roles import Actor, Role
+from schedules.replanning import replan_programme
 from service import cli_data, cli_deadlines, cli_mail
 from service.clock import system_clock
 from service.settings import get_settings
 
 app = typer.Typer(help="三社联动试点项目管理 sanshe", no_args_is_help=True)
 log = logging.getLogger("sanshe")
+CLI_ACTOR = Actor("cli", Role.ADMIN, "命令行")
+
+
+def _planning_inputs(spec: ProgrammeSpec) -> tuple[object, ...]:
+    """What node due dates are computed from: when it changes, open nodes are planned again."""
+    return (spec.phases, tuple(spec.report_schedule))
 
 
 @app.command("init-db")
@@ -34,10 +45,19 @@ def init_db() -> None:
 def load_programme_command(file: Path) -> None:
     """载入（或更新）一个试点批次文件，例如 programmes/lanzhou-2022.yaml。"""
     engine = make_engine(get_settings().database_url)
+    now = system_clock()
     try:
         with session_scope(engine) as session:
-            programme = load_programme(session, file, now=system_clock())
+            spec = read_programme_file(file)
+            before = session.exec(select(Programme).where(Programme.code == spec.code)).first()
+            old_plan = _planning_inputs(before.parsed_spec()) if before is not None else None
+            programme = install_programme(session, spec, now=now)
             typer.echo(f"已载入：{programme.name}（{programme.code}）")
+            if old_plan is not None and old_plan != _planning_inputs(spec):
+                moves = replan_programme(
+                    session, programme, actor=CLI_ACTOR, now=now, reason=f"试点批次日期调整（{file.name}）"
+                )
+                typer.echo(f"批次日期已调整，重新排定 {len(moves)} 个未完成节点。")
     except DomainError as exc:
         typer.echo(f"载入失败：\n{exc.message}", err=True)
         raise typer.Exit(code=2) from exc

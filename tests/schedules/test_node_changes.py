@@ -183,3 +183,16 @@ def test_bulk_addressees_match_project_recipient(session: Session) -> None:
         assert facts.recipients[party] == project_recipient(session, cast.project, party)
     assert facts.district_name == "红古区"
 
+
+
+def test_the_resume_transition_shifts_open_nodes(session: Session) -> None:
+    cast = started_project(session)
+    before = {n.id: n.due_date for n in factories.milestones(session, cast.project)}
+    project_event(session, cast, "suspend", date(2022, 12, 1))
+    project_event(session, cast, "resume", date(2022, 12, 15))
+    after = {n.id: n.due_date for n in factories.milestones(session, cast.project)}
+    assert after == {node_id: CAL.add_working_days(due, 10) for node_id, due in before.items()}
+    resumed = session.execute(
+        select(AuditEvent).where(AuditEvent.entity_id == cast.project.id, AuditEvent.event == "resume")
+    ).scalar_one()
+    assert resumed.details == {"nodes_moved": len(before)}
