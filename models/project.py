@@ -2,13 +2,19 @@
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.columns import aware_datetime_column
 
 
 class Project(SQLModel, table=True):
+    # The API's lists filter by programme and state and page by creation time, or by region and state.
+    __table_args__ = (
+        Index("ix_project_programme_state_created", "programme_id", "state", "created_at"),
+        Index("ix_project_community_state", "community_id", "state"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     programme_id: int = Field(foreign_key="programme.id", index=True)
     community_id: int = Field(foreign_key="region.id", index=True)

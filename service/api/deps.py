@@ -1,0 +1,81 @@
+"""Dependencies of the routes: the session, the clock, settings, the signed-in user and role checks."""
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from models.errors import RoleNotAllowed
+from models.roles import ROLE_LABELS_ZH, Actor, Role
+from models.user import User
+from service.auth import actor_of, user_from_token
+from service.errors import NotAuthenticated
+from service.clock import Clock
+from service.settings import Settings
+
+TOKEN_URL = "/api/v1/login/access-token"
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    """One session per request; the service functions commit, anything uncommitted is rolled back."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def get_now(clock: Annotated[Clock, Depends(get_clock)]) -> datetime:
+    return clock()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClockDep = Annotated[datetime, Depends(get_now)]
+
+
+def get_current_user(
+    session: SessionDep, settings: SettingsDep, now: ClockDep, token: Annotated[str | None, Depends(_bearer)]
+) -> User:
+    if not token:
+        raise NotAuthenticated("请先登录")
+    return user_from_token(session, token, settings=settings, now=now)
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_current_actor(user: CurrentUser) -> Actor:
+    return actor_of(user)
+
+
+CurrentActor = Annotated[Actor, Depends(get_current_actor)]
+
+
+def require_roles(*roles: Role) -> Callable[[Actor], Actor]:
+    """A dependency that lets only these roles (and the administrator) through; others get 403."""
+    allowed = frozenset(roles) | {Role.ADMIN}
+
+    def check(actor: CurrentActor) -> Actor:
+        if actor.role not in allowed:
+            raise RoleNotAllowed(f"{ROLE_LABELS_ZH[actor.role]}无权执行此操作")
+        return actor
+
+    return check

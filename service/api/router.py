@@ -1,0 +1,28 @@
+"""Every resource's router under /api/v1, each answering errors as problem details."""
+
+from fastapi import APIRouter
+
+from service.api.problems import problem_responses
+from service.api.routes import (
+    actions,
+    audit,
+    experts,
+    imports,
+    login,
+    milestones,
+    organisations,
+    programmes,
+    projects,
+    regions,
+    review_assignments,
+    social_workers,
+)
+
+API_PREFIX = "/api/v1"
+
+api_router = APIRouter(responses=problem_responses(401, 403, 404, 409, 422))
+for module in (
+    login, regions, programmes, organisations, social_workers, experts, projects, milestones, review_assignments,
+    imports, actions, audit,
+):
+    api_router.include_router(module.router)

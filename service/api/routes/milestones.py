@@ -1,0 +1,35 @@
+"""Node reports: the detail with every submitted version, and attachments uploaded before submitting."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, UploadFile, status
+
+from models.roles import Actor, Role
+from schedules.calendar import shanghai_date
+from service.api.deps import ClockDep, CurrentActor, SessionDep, SettingsDep, require_roles
+from service.api.params import EntityId
+from service.api.problems import problem_responses
+from service.commands.uploads import AttachmentStored, attach_to_milestone
+from service.queries.milestones import MilestoneDetail, milestone_detail
+
+router = APIRouter(prefix="/milestones", tags=["milestones"])
+
+
+@router.get("/{milestone_id}")
+def read_milestone(session: SessionDep, actor: CurrentActor, now: ClockDep, milestone_id: EntityId) -> MilestoneDetail:
+    return milestone_detail(session, actor=actor, milestone_id=milestone_id, today=shanghai_date(now))
+
+
+@router.post("/{milestone_id}/attachments", status_code=status.HTTP_201_CREATED, responses=problem_responses(413, 415))
+def upload_attachment(
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: Annotated[Actor, Depends(require_roles(Role.ORGANISATION))],
+    milestone_id: EntityId,
+    file: UploadFile,
+) -> AttachmentStored:
+    """上传节点报告附件（PDF、图片、Word、Excel）；提交报告时在 payload.attachments 中引用返回的 path。"""
+    return attach_to_milestone(
+        session, milestone_id=milestone_id, filename=file.filename or "attachment", stream=file.file, actor=actor,
+        files_dir=settings.files_dir,
+    )

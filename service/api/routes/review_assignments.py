@@ -1,0 +1,57 @@
+"""Review assignments and their scores; the coordinator assigns, the expert accepts and scores."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+
+from models.lifecycles import REVIEW_ASSIGNMENT
+from models.roles import Actor, Role
+from service.api.deps import ClockDep, CurrentActor, SessionDep, require_roles
+from service.api.params import EntityId, Format, OptionalId, PageNumber, PageSize
+from service.api.xlsx import XLSX_RESPONSES, xlsx_response
+from service.commands.reviews import AssignmentCreate, create_assignment
+from service.excel.exporting import export_rows
+from service.queries import reviews
+from service.queries.common import Page
+from service.queries.reviews import AssignmentDetail, AssignmentPublic
+
+router = APIRouter(prefix="/review-assignments", tags=["review-assignments"])
+AssignmentState = Literal[tuple(REVIEW_ASSIGNMENT.states)]  # type: ignore[valid-type]
+
+
+@router.get("", response_model=Page[AssignmentPublic], responses=XLSX_RESPONSES)
+def read_assignments(
+    session: SessionDep,
+    actor: CurrentActor,
+    project_id: OptionalId = None,
+    state: Annotated[list[AssignmentState] | None, Query()] = None,  # type: ignore[valid-type]
+    page: PageNumber = 1,
+    page_size: PageSize = 50,
+    format: Format = "json",
+) -> Any:
+    states = tuple(state or ())
+    if format == "xlsx":
+        rows = reviews.all_assignments(session, actor=actor, project_id=project_id, states=states)
+        content = export_rows("评审任务", reviews.EXPORT_COLUMNS, (row.model_dump() for row in rows))
+        return xlsx_response(content, filename="评审任务")
+    return reviews.list_assignments(
+        session, actor=actor, project_id=project_id, states=states, page=page, page_size=page_size
+    )
+
+
+@router.get("/{assignment_id}")
+def read_assignment(session: SessionDep, actor: CurrentActor, assignment_id: EntityId) -> AssignmentDetail:
+    return reviews.assignment_detail(session, actor=actor, assignment_id=assignment_id)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def assign(
+    session: SessionDep,
+    now: ClockDep,
+    actor: Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR))],
+    data: AssignmentCreate,
+) -> AssignmentDetail:
+    """把一个专家评审中的申报分配给一位无利益冲突的专家。"""
+    return create_assignment(session, data=data, actor=actor, now=now)
+
+

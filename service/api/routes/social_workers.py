@@ -1,0 +1,50 @@
+"""The register of professional social workers (社会工作者)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, status
+
+from models.roles import Actor, Role
+from service.api.deps import SessionDep, require_roles
+from service.api.params import EntityId, Format, OptionalId, PageNumber, PageSize
+from service.api.xlsx import XLSX_RESPONSES, xlsx_response
+from service.commands.registers import SocialWorkerCreate, create_social_worker
+from service.excel.exporting import export_rows
+from service.queries.common import Page
+from service.queries.parties import (
+    ORGANISATION_READERS,
+    SOCIAL_WORKER_EXPORT_COLUMNS,
+    SocialWorkerPublic,
+    list_social_workers,
+    social_worker_detail,
+)
+
+router = APIRouter(prefix="/social-workers", tags=["social-workers"])
+Reader = Annotated[Actor, Depends(require_roles(*ORGANISATION_READERS))]
+Registrar = Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR, Role.DISTRICT_BUREAU, Role.ORGANISATION))]
+
+
+@router.get("", response_model=Page[SocialWorkerPublic], responses=XLSX_RESPONSES)
+def read_social_workers(
+    session: SessionDep,
+    actor: Reader,
+    employer_id: OptionalId = None,
+    page: PageNumber = 1,
+    page_size: PageSize = 50,
+    format: Format = "json",
+) -> Any:
+    if format == "xlsx":
+        everything = list_social_workers(session, actor=actor, employer_id=employer_id, page=1, page_size=10**9)
+        rows = (item.model_dump() for item in everything.items)
+        return xlsx_response(export_rows("社会工作者", SOCIAL_WORKER_EXPORT_COLUMNS, rows), filename="社会工作者")
+    return list_social_workers(session, actor=actor, employer_id=employer_id, page=page, page_size=page_size)
+
+
+@router.get("/{worker_id}")
+def read_social_worker(session: SessionDep, actor: Reader, worker_id: EntityId) -> SocialWorkerPublic:
+    return social_worker_detail(session, actor=actor, worker_id=worker_id)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def add_social_worker(session: SessionDep, actor: Registrar, data: SocialWorkerCreate) -> SocialWorkerPublic:
+    return create_social_worker(session, data=data, actor=actor)

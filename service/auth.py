@@ -1,0 +1,166 @@
+"""Passwords (argon2), access tokens (JWT) and the actor a signed-in user acts as."""
+
+from datetime import datetime, timedelta
+
+import jwt
+from pydantic import BaseModel
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlmodel import Session, select
+
+from models.expert import Expert
+from models.organisation import Organisation
+from models.region import Region
+from models.roles import ROLE_LABELS_ZH, Actor, Role
+from models.user import User
+from service.errors import Duplicate, InvalidInput, NotAuthenticated
+from service.settings import Settings
+
+ALGORITHM = "HS256"
+_HASHER = PasswordHash((Argon2Hasher(),))
+# Verified against when the user is unknown, so that a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _HASHER.hash("sanshe-dummy-password")
+# The scope each role needs: a region for the bureaus, an organisation or an expert record otherwise.
+SCOPE_FIELD: dict[Role, str | None] = {
+    Role.CITY_COORDINATOR: "region_id",
+    Role.DISTRICT_BUREAU: "region_id",
+    Role.STREET_OFFICE: "region_id",
+    Role.COMMUNITY: "region_id",
+    Role.ORGANISATION: "organisation_id",
+    Role.EXPERT: "expert_id",
+    Role.ADMIN: None,
+}
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def verify_password(password: str, hashed: str) -> bool:
+    return _HASHER.verify(password, hashed)
+
+
+def actor_of(user: User) -> Actor:
+    """The actor that transitions and scope checks know this user as."""
+    return Actor(
+        user_id=user.username,
+        role=user.role,
+        display_name=user.display_name,
+        region_id=user.region_id,
+        organisation_id=user.organisation_id,
+        expert_id=user.expert_id,
+    )
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """The enabled user with this name and password, or None."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        _HASHER.verify(password, _DUMMY_HASH)
+        return None
+    if not verify_password(password, user.hashed_password) or user.disabled:
+        return None
+    return user
+
+
+def create_access_token(user: User, *, settings: Settings, now: datetime) -> str:
+    expires = now + timedelta(minutes=settings.access_token_minutes)
+    claims = {"sub": user.username, "iat": int(now.timestamp()), "exp": int(expires.timestamp())}
+    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
+
+
+def user_from_token(session: Session, token: str, *, settings: Settings, now: datetime) -> User:
+    """The enabled user a valid, unexpired token names; expiry is judged by the injected clock."""
+    try:
+        claims = jwt.decode(
+            token, settings.secret_key, algorithms=[ALGORITHM],
+            options={"require": ["sub", "exp"], "verify_exp": False, "verify_iat": False},
+        )
+    except jwt.InvalidTokenError as exc:
+        raise NotAuthenticated("登录凭据无效，请重新登录") from exc
+    if not isinstance(claims.get("exp"), int) or claims["exp"] <= now.timestamp():
+        raise NotAuthenticated("登录已过期，请重新登录")
+    user = session.exec(select(User).where(User.username == claims["sub"])).first()
+    if user is None or user.disabled:
+        raise NotAuthenticated("账号不存在或已停用")
+    return user
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    now: datetime,
+    display_name: str = "",
+    region_id: int | None = None,
+    organisation_id: int | None = None,
+    expert_id: int | None = None,
+) -> User:
+    """Add a user whose scope fits the role; the caller commits."""
+    username = username.strip()
+    if not username or len(password) < 8:
+        raise InvalidInput("用户名不能为空，密码至少 8 位")
+    if session.exec(select(User.id).where(User.username == username)).first() is not None:
+        raise Duplicate(f"用户名“{username}”已存在")
+    scope = {"region_id": region_id, "organisation_id": organisation_id, "expert_id": expert_id}
+    needed = SCOPE_FIELD[role]
+    given = {name for name, value in scope.items() if value is not None}
+    if given != ({needed} if needed else set()):
+        what = {"region_id": "所辖地区", "organisation_id": "所属社工机构", "expert_id": "专家档案"}
+        need_text = what[needed] if needed else "无需指定范围"
+        raise InvalidInput(f"{ROLE_LABELS_ZH[role]}账号须且只能指定：{need_text}")
+    for table, key, label in ((Region, region_id, "地区"), (Organisation, organisation_id, "社工机构"), (Expert, expert_id, "专家")):
+        if key is not None and session.get(table, key) is None:
+            raise InvalidInput(f"{label} {key} 不存在")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        hashed_password=hash_password(password),
+        role=role,
+        region_id=region_id,
+        organisation_id=organisation_id,
+        expert_id=expert_id,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class UserPublic(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    role_label: str
+    region_id: int | None
+    organisation_id: int | None
+    expert_id: int | None
+
+
+def log_in(session: Session, *, username: str, password: str, settings: Settings, now: datetime) -> Token:
+    """A token for the right name and password of an enabled user; one message for every refusal."""
+    user = authenticate(session, username=username, password=password)
+    if user is None:
+        raise NotAuthenticated("用户名或密码错误，或账号已停用")
+    return Token(
+        access_token=create_access_token(user, settings=settings, now=now),
+        expires_at=now + timedelta(minutes=settings.access_token_minutes),
+    )
+
+
+def user_public(user: User) -> UserPublic:
+    assert user.id is not None
+    return UserPublic(
+        id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+        role_label=ROLE_LABELS_ZH[user.role], region_id=user.region_id, organisation_id=user.organisation_id,
+        expert_id=user.expert_id,
+    )

@@ -1,0 +1,70 @@
+"""Uploaded files: size and type limits, and where attachments are kept (referenced by a relative path)."""
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from service.errors import UnsupportedUpload, UploadTooLarge
+
+MIB = 1024 * 1024
+_ZIP = b"PK\x03\x04"  # .docx and .xlsx are zip containers
+_OLE = b"\xd0\xcf\x11\xe0"  # legacy .doc and .xls
+
+
+@dataclass(frozen=True)
+class UploadRule:
+    """What one kind of upload may be: a size cap and, per extension, the bytes the file must start with."""
+
+    label: str
+    max_bytes: int
+    signatures: dict[str, bytes | None]  # None: a text file, checked to be UTF-8
+
+
+ATTACHMENT = UploadRule(
+    "节点报告附件",
+    20 * MIB,
+    {".pdf": b"%PDF", ".png": b"\x89PNG", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".docx": _ZIP,
+     ".xlsx": _ZIP, ".doc": _OLE, ".xls": _OLE},
+)
+SPREADSHEET = UploadRule("Excel 导入文件", 10 * MIB, {".xlsx": _ZIP})
+PROGRAMME_FILE = UploadRule("试点批次文件", 1 * MIB, {".yaml": None, ".yml": None})
+
+
+def read_upload(stream: BinaryIO, *, filename: str, rule: UploadRule) -> bytes:
+    """The whole file, refused with 413 past the cap and 415 when its name or content is not an allowed type."""
+    data = stream.read(rule.max_bytes + 1)
+    if len(data) > rule.max_bytes:
+        raise UploadTooLarge(f"{rule.label}“{filename}”超过 {rule.max_bytes // MIB} MB 的上限")
+    extension = PurePosixPath(filename.lower()).suffix
+    allowed = "、".join(sorted(rule.signatures))
+    if extension not in rule.signatures:
+        raise UnsupportedUpload(f"{rule.label}“{filename}”的类型不受支持，只接受：{allowed}")
+    signature = rule.signatures[extension]
+    if signature is None:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UnsupportedUpload(f"{rule.label}“{filename}”不是 UTF-8 编码的文本文件") from exc
+    elif not data.startswith(signature):
+        raise UnsupportedUpload(f"{rule.label}“{filename}”的内容与扩展名 {extension} 不符")
+    return data
+
+
+def attachment_prefix(milestone_id: int) -> str:
+    return f"milestones/{milestone_id}/"
+
+
+def store_attachment(files_dir: Path, *, milestone_id: int, filename: str, data: bytes) -> str:
+    """Keep the file under files_dir with a fresh name; the returned relative path is what reports cite."""
+    extension = PurePosixPath(filename.lower()).suffix
+    reference = f"{attachment_prefix(milestone_id)}{uuid.uuid4().hex}{extension}"
+    target = files_dir / reference
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return reference
+
+
+def attachment_exists(files_dir: Path, reference: str) -> bool:
+    path = PurePosixPath(reference)
+    return not path.is_absolute() and ".." not in path.parts and (files_dir / reference).is_file()

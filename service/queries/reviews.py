@@ -1,0 +1,111 @@
+"""Reading review assignments and their scores within the actor's scope."""
+
+from datetime import date
+
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from models.errors import OutOfScope
+from models.expert import Expert
+from models.lifecycles import REVIEW_ASSIGNMENT
+from models.project import Project
+from models.review import ReviewAssignment, ReviewScore
+from models.roles import Actor
+from models.scope import can_see
+from service.queries.common import Page, StateView, state_view
+from service.queries.scope import visible_assignments
+
+EXPORT_COLUMNS: list[tuple[str, str]] = [
+    ("id", "编号"),
+    ("project_title", "项目"),
+    ("expert_name", "专家"),
+    ("due_date", "评审截止日期"),
+    ("state_label", "状态"),
+    ("total_score", "总分"),
+]
+
+
+class ScorePublic(BaseModel):
+    criterion: str
+    score: int
+    comment: str
+
+
+class AssignmentPublic(StateView):
+    id: int
+    project_id: int
+    project_title: str
+    expert_id: int
+    expert_name: str
+    due_date: date
+    total_score: int | None
+
+
+class AssignmentDetail(AssignmentPublic):
+    scores: list[ScorePublic]
+
+
+def get_assignment(session: Session, *, actor: Actor, assignment_id: int) -> ReviewAssignment:
+    assignment = session.get(ReviewAssignment, assignment_id)
+    if assignment is None or not can_see(session, actor, assignment):
+        raise OutOfScope("评审任务不存在或不在您的管辖范围内")
+    return assignment
+
+
+def _query(session: Session, actor: Actor, project_id: int | None, states: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    totals = (
+        select(ReviewScore.assignment_id, func.sum(ReviewScore.score).label("total"))
+        .group_by(ReviewScore.assignment_id)  # type: ignore[arg-type]
+        .subquery()
+    )
+    query = (
+        select(ReviewAssignment, Project.title, Expert.name, totals.c.total)
+        .join(Project, Project.id == ReviewAssignment.project_id)  # type: ignore[arg-type]
+        .join(Expert, Expert.id == ReviewAssignment.expert_id)  # type: ignore[arg-type]
+        .outerjoin(totals, totals.c.assignment_id == ReviewAssignment.id)
+        .where(visible_assignments(session, actor))
+    )
+    if project_id is not None:
+        query = query.where(ReviewAssignment.project_id == project_id)
+    if states:
+        query = query.where(ReviewAssignment.state.in_(states))  # type: ignore[attr-defined]
+    return query
+
+
+def _public(row: tuple[ReviewAssignment, str, str, int | None], actor: Actor) -> AssignmentPublic:
+    assignment, title, expert_name, total = row
+    assert assignment.id is not None
+    return AssignmentPublic(
+        id=assignment.id, project_id=assignment.project_id, project_title=title, expert_id=assignment.expert_id,
+        expert_name=expert_name, due_date=assignment.due_date, total_score=total,
+        **state_view(REVIEW_ASSIGNMENT, assignment, actor),
+    )
+
+
+def list_assignments(
+    session: Session, *, actor: Actor, project_id: int | None, states: tuple[str, ...], page: int, page_size: int
+) -> Page[AssignmentPublic]:
+    query = _query(session, actor, project_id, states)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = session.execute(
+        query.order_by(ReviewAssignment.due_date, ReviewAssignment.id).offset((page - 1) * page_size).limit(page_size)  # type: ignore[arg-type]
+    ).all()
+    return Page[AssignmentPublic](items=[_public(row, actor) for row in rows], total=total, page=page, page_size=page_size)  # type: ignore[arg-type]
+
+
+def all_assignments(session: Session, *, actor: Actor, project_id: int | None, states: tuple[str, ...]) -> list[AssignmentPublic]:
+    rows = session.execute(_query(session, actor, project_id, states).order_by(ReviewAssignment.due_date, ReviewAssignment.id)).all()  # type: ignore[arg-type]
+    return [_public(row, actor) for row in rows]  # type: ignore[arg-type]
+
+
+def assignment_detail(session: Session, *, actor: Actor, assignment_id: int) -> AssignmentDetail:
+    assignment = get_assignment(session, actor=actor, assignment_id=assignment_id)
+    row = session.execute(_query(session, actor, None, ()).where(ReviewAssignment.id == assignment.id)).one()
+    scores = session.execute(
+        select(ReviewScore).where(ReviewScore.assignment_id == assignment.id).order_by(ReviewScore.id)  # type: ignore[arg-type]
+    ).scalars().all()
+    return AssignmentDetail(
+        **_public(row, actor).model_dump(),  # type: ignore[arg-type]
+        scores=[ScorePublic(criterion=s.criterion, score=s.score, comment=s.comment) for s in scores],
+    )

@@ -1,0 +1,141 @@
+"""A test client over the app bound to the test's own connection, and a world seen from every role."""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection
+from sqlmodel import Session
+
+from models.assignments import assign_expert
+from models.expert import Expert
+from models.milestone import Milestone
+from models.organisation import Organisation
+from models.programme import Programme
+from models.programme_loader import install_programme, read_programme_file
+from models.programme_spec import RegionSpec
+from models.project import Project
+from models.region import Region, RegionLevel
+from models.review import ReviewAssignment
+from models.roles import Role
+from models.social_worker import SocialWorker
+from models.user import User
+from service.api.deps import get_session
+from service.app import create_app
+from service.auth import create_access_token, create_user
+from service.settings import Settings
+from tests import factories
+from tests.models import lifecycle_paths as paths
+
+PASSWORD = "correct-horse-battery"
+ROLES = tuple(Role)
+
+
+class FakeClock:
+    """The only clock the app reads in tests; move it by assigning `now`."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Api:
+    client: TestClient
+    clock: FakeClock
+    settings: Settings
+
+    def headers(self, user: User) -> dict[str, str]:
+        token = create_access_token(user, settings=self.settings, now=self.clock())
+        return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def api_on(connection: Connection, files_dir: Path, now: datetime) -> Iterator[Api]:
+    """The app with its sessions on `connection`: their commits become savepoints of the test's transaction."""
+    settings = Settings(secret_key="test-secret-" + uuid.uuid4().hex, files_dir=files_dir, scheduler_enabled=False)
+    clock = FakeClock(now)
+    app = create_app(settings=settings, engine=connection.engine, clock=clock)
+
+    def session_on_connection() -> Iterator[Session]:
+        with Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as session:
+            yield session
+
+    app.dependency_overrides[get_session] = session_on_connection
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client, clock, settings)
+
+
+def user(session: Session, role: Role, **scope: Any) -> User:
+    return create_user(
+        session, username=factories.unique(f"{role.value}-"), password=PASSWORD, role=role,
+        now=factories.DECLARATION_DAY, display_name=f"测试{role.value}", **scope,
+    )
+
+
+def city_programme(session: Session) -> Programme:
+    """Lanzhou 2022's rules over a city of its own, so that its regions are out of every other side's scope."""
+    spec = read_programme_file(factories.PROGRAMMES / "lanzhou-2022.yaml")
+    spec = spec.model_copy(
+        update={
+            "code": f"city-{uuid.uuid4().hex[:8]}",
+            "region": RegionSpec(name=factories.unique("市"), level="city", subdivisions=spec.region.subdivisions),
+        }
+    )
+    return install_programme(session, spec, now=factories.DECLARATION_DAY)
+
+
+@dataclass
+class Side:
+    """One programme's project in implementation, with a node, a review assignment and users of every role."""
+
+    programme: Programme
+    district: Region
+    street: Region
+    community: Region
+    organisation: Organisation
+    worker: SocialWorker
+    expert: Expert
+    project: Project
+    milestone: Milestone
+    assignment: ReviewAssignment
+    users: dict[Role, User] = field(default_factory=dict)
+
+
+def side(session: Session, programme: Programme | None = None) -> Side:
+    programme = programme or city_programme(session)
+    cast = factories.cast(session, programme=programme)
+    paths.drive_project(session, cast, paths.TO_UNDER_REVIEW)
+    expert = factories.expert(session)
+    assignment = assign_expert(
+        session, project=cast.project, expert=expert, due_date=(factories.DECLARATION_DAY + timedelta(days=14)).date(),
+        actor=cast.actor(Role.CITY_COORDINATOR), now=factories.DECLARATION_DAY,
+    )
+    paths.drive_project(session, cast, ["select", "contract", "start"], close_nodes=False)
+    street = session.get(Region, cast.community.parent_id)
+    assert street is not None and street.parent_id is not None
+    district = session.get(Region, street.parent_id)
+    assert district is not None and district.level == RegionLevel.DISTRICT
+    built = Side(
+        programme=programme, district=district, street=street, community=cast.community,
+        organisation=cast.organisation, worker=cast.team[0], expert=expert, project=cast.project,
+        milestone=factories.milestones(session, cast.project)[0], assignment=assignment,
+    )
+    built.users = {
+        Role.CITY_COORDINATOR: user(session, Role.CITY_COORDINATOR, region_id=programme.region_id),
+        Role.DISTRICT_BUREAU: user(session, Role.DISTRICT_BUREAU, region_id=district.id),
+        Role.STREET_OFFICE: user(session, Role.STREET_OFFICE, region_id=street.id),
+        Role.COMMUNITY: user(session, Role.COMMUNITY, region_id=cast.community.id),
+        Role.ORGANISATION: user(session, Role.ORGANISATION, organisation_id=cast.organisation.id),
+        Role.EXPERT: user(session, Role.EXPERT, expert_id=expert.id),
+        Role.ADMIN: user(session, Role.ADMIN),
+    }
+    session.flush()
+    return built

@@ -1,0 +1,273 @@
+"""Every role × every endpoint × an in-scope and an out-of-scope object: the exact status of each cell.
+
+The cells come from the app's own routes (its OpenAPI paths): an endpoint added without its expectations fails here.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from models.roles import Role
+from service.app import create_app
+from service.excel import kinds
+from service.excel.kinds import IMPORT_ROLES
+from service.queries.entities import Resource
+from tests import factories
+from tests.models import lifecycle_paths as paths
+from tests.service.api import workbooks
+from tests.service.api.builders import PASSWORD, Api, Side, api_on, side
+from tests.service.excel.builders import credit_code
+
+IN, OUT = "in", "out"
+ALL = frozenset(Role)
+C, D, S, M, O, E, A = (Role.CITY_COORDINATOR, Role.DISTRICT_BUREAU, Role.STREET_OFFICE, Role.COMMUNITY,
+                       Role.ORGANISATION, Role.EXPERT, Role.ADMIN)
+NOT_EXPERT = ALL - {E}
+PDF = b"%PDF-1.4\n% test attachment\n"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class World:
+    api: Api
+    session: Session
+    a: Side  # the users' own side: every object here is in their scope
+    b: Side  # another city's programme: out of scope for everyone but the administrator
+
+
+Request = dict[str, Any]
+Expect = Callable[[Role, str, str | None], int]
+
+
+def rule(ok: int, allowed: frozenset[Role] = ALL, *, in_hidden: frozenset[Role] = frozenset(),
+         out_hidden: frozenset[Role] = ALL - {A}) -> Expect:
+    """Roles outside `allowed` (the administrator is always in) get 403; an unseen object 404; else `ok`."""
+    allowed = allowed | {A}
+
+    def expect(role: Role, scope: str, variant: str | None) -> int:
+        if role not in allowed:
+            return 403
+        if role in (out_hidden if scope == OUT else in_hidden):
+            return 404
+        return ok
+
+    return expect
+
+
+def everyone(ok: int = 200) -> Expect:
+    return rule(ok, out_hidden=frozenset())
+
+
+# The action fired per resource, the roles that may fire it, and who cannot see the in-scope object.
+ACTIONS: dict[str, tuple[str, frozenset[Role], frozenset[Role]]] = {
+    Resource.PROJECTS: ("suspend", frozenset({C, D}), frozenset()),
+    Resource.MILESTONES: ("submit", frozenset({O}), frozenset({E})),
+    Resource.REVIEW_ASSIGNMENTS: ("accept", frozenset({E}), frozenset()),
+}
+
+
+def expect_action(role: Role, scope: str, variant: str | None) -> int:
+    """A stale expected_version: whoever passes scope, role and state is stopped at 409, writing nothing."""
+    _, firers, in_hidden = ACTIONS[variant or ""]
+    if role is not A and (scope == OUT or role in in_hidden):
+        return 404
+    return 409 if role in firers else 403
+
+
+def expect_import(role: Role, scope: str, variant: str | None) -> int:
+    if role not in IMPORT_ROLES[variant or ""]:
+        return 403
+    if scope == OUT and role is O and variant in (kinds.SOCIAL_WORKERS, kinds.DECLARATIONS):
+        return 422  # another organisation's rows: refused cell by cell, nothing written
+    return 200
+
+
+def audit_rule(role: Role, scope: str, variant: str | None) -> int:
+    hidden = frozenset({E}) if variant == Resource.MILESTONES else frozenset()
+    return rule(200, in_hidden=hidden)(role, scope, variant)
+
+
+def _entity(target: Side, resource: str) -> Any:
+    return {Resource.PROJECTS: target.project, Resource.MILESTONES: target.milestone,
+            Resource.REVIEW_ASSIGNMENTS: target.assignment}[Resource(resource)]
+
+
+def _declaration_body(w: World, target: Side) -> Request:
+    place = factories.community(w.session, target.programme, target.district.name)
+    team = factories.lanzhou_team(w.session, target.organisation)
+    w.session.flush()
+    return {"json": {
+        "programme_id": target.programme.id, "community_id": place.id, "organisation_id": target.organisation.id,
+        "title": factories.unique("矩阵申报"), "total_fen": 30_000_000, "community_service_area_m2": 420,
+        "street_leader_consent_file": "files/consent.pdf", "team_worker_ids": [w_.id for w_ in team],
+        "budget_lines": [{"code": b.code, "name": b.name, "amount_fen": b.amount_fen} for b in factories.lanzhou_budget()],
+    }}
+
+
+def _assignment_body(w: World, target: Side) -> Request:
+    cast = factories.cast(w.session, programme=target.programme, district_name=target.district.name)
+    paths.drive_project(w.session, cast, paths.TO_UNDER_REVIEW)
+    expert = factories.expert(w.session)
+    w.session.flush()
+    due = (factories.DECLARATION_DAY + timedelta(days=10)).date().isoformat()
+    return {"json": {"project_id": cast.project.id, "expert_id": expert.id, "due_date": due}}
+
+
+def _import_body(w: World, target: Side, kind: str) -> Request:
+    data = {
+        kinds.ORGANISATIONS: workbooks.organisations,
+        kinds.EXPERTS: workbooks.experts,
+        kinds.SOCIAL_WORKERS: lambda: workbooks.social_workers(target),
+        kinds.DECLARATIONS: lambda: workbooks.declarations(w.session, target),
+    }[kind]()
+    return {"files": {"file": ("导入.xlsx", data, XLSX)}}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    expect: Expect
+    request: Callable[[World, Side, str | None], Request]
+    variants: tuple[str | None, ...] = (None,)
+    anonymous: int = 401
+
+
+V1 = "/api/v1"
+ENDPOINTS: dict[tuple[str, str], Endpoint] = {
+    ("POST", f"{V1}/login/access-token"): Endpoint(
+        lambda role, scope, _: 200 if scope == IN else 401,
+        lambda w, t, _: {"data": {"username": "", "password": PASSWORD}},  # filled per role below
+        anonymous=422,
+    ),
+    ("GET", f"{V1}/users/me"): Endpoint(everyone(), lambda w, t, _: {"url": f"{V1}/users/me"}),
+    ("GET", f"{V1}/regions"): Endpoint(everyone(), lambda w, t, _: {}),
+    ("GET", f"{V1}/regions/{{region_id}}"): Endpoint(everyone(), lambda w, t, _: {"path": {"region_id": t.community.id}}),
+    ("GET", f"{V1}/programmes"): Endpoint(everyone(), lambda w, t, _: {}),
+    ("GET", f"{V1}/programmes/{{programme_id}}"): Endpoint(
+        everyone(), lambda w, t, _: {"path": {"programme_id": t.programme.id}}),
+    ("POST", f"{V1}/programmes"): Endpoint(
+        rule(201, frozenset({C}), out_hidden=frozenset()),
+        lambda w, t, _: {"files": {"file": ("lanzhou-2022.yaml",
+                                            (factories.PROGRAMMES / "lanzhou-2022.yaml").read_bytes(), "application/yaml")}},
+    ),
+    ("GET", f"{V1}/organisations"): Endpoint(rule(200, NOT_EXPERT, out_hidden=frozenset()), lambda w, t, _: {}),
+    ("GET", f"{V1}/organisations/{{organisation_id}}"): Endpoint(
+        rule(200, NOT_EXPERT, out_hidden=frozenset({O})),
+        lambda w, t, _: {"path": {"organisation_id": t.organisation.id}}),
+    ("POST", f"{V1}/organisations"): Endpoint(
+        rule(201, frozenset({C, D}), out_hidden=frozenset()),
+        lambda w, t, _: {"json": {"name": factories.unique("机构"), "credit_code": credit_code(),
+                                  "registered_with_civil_affairs": True}}),
+    ("GET", f"{V1}/social-workers"): Endpoint(rule(200, NOT_EXPERT, out_hidden=frozenset()), lambda w, t, _: {}),
+    ("GET", f"{V1}/social-workers/{{worker_id}}"): Endpoint(
+        rule(200, NOT_EXPERT, out_hidden=frozenset({O})), lambda w, t, _: {"path": {"worker_id": t.worker.id}}),
+    ("POST", f"{V1}/social-workers"): Endpoint(
+        rule(201, frozenset({C, D, O}), out_hidden=frozenset({O})),
+        lambda w, t, _: {"json": {"name": factories.unique("社工"), "qualification": "assistant",
+                                  "employer_id": t.organisation.id}}),
+    ("GET", f"{V1}/experts"): Endpoint(rule(200, frozenset({C, E}), out_hidden=frozenset()), lambda w, t, _: {}),
+    ("GET", f"{V1}/experts/{{expert_id}}"): Endpoint(
+        rule(200, frozenset({C, E}), out_hidden=frozenset({E})), lambda w, t, _: {"path": {"expert_id": t.expert.id}}),
+    ("POST", f"{V1}/experts"): Endpoint(
+        rule(201, frozenset({C}), out_hidden=frozenset()), lambda w, t, _: {"json": {"name": factories.unique("专家")}}),
+    ("GET", f"{V1}/projects"): Endpoint(
+        everyone(), lambda w, t, _: {"params": {"programme_id": t.programme.id}}),
+    ("GET", f"{V1}/projects/{{project_id}}"): Endpoint(rule(200), lambda w, t, _: {"path": {"project_id": t.project.id}}),
+    ("POST", f"{V1}/projects"): Endpoint(
+        rule(201, frozenset({O}), out_hidden=frozenset({O})), lambda w, t, _: _declaration_body(w, t)),
+    ("GET", f"{V1}/projects/{{project_id}}/milestones"): Endpoint(
+        rule(200, in_hidden=frozenset({E})), lambda w, t, _: {"path": {"project_id": t.project.id}}),
+    ("GET", f"{V1}/milestones/{{milestone_id}}"): Endpoint(
+        rule(200, in_hidden=frozenset({E})), lambda w, t, _: {"path": {"milestone_id": t.milestone.id}}),
+    ("POST", f"{V1}/milestones/{{milestone_id}}/attachments"): Endpoint(
+        rule(201, frozenset({O}), out_hidden=frozenset({O})),
+        lambda w, t, _: {"path": {"milestone_id": t.milestone.id}, "files": {"file": ("报告.pdf", PDF, "application/pdf")}}),
+    ("GET", f"{V1}/review-assignments"): Endpoint(everyone(), lambda w, t, _: {"params": {"project_id": t.project.id}}),
+    ("GET", f"{V1}/review-assignments/{{assignment_id}}"): Endpoint(
+        rule(200), lambda w, t, _: {"path": {"assignment_id": t.assignment.id}}),
+    ("POST", f"{V1}/review-assignments"): Endpoint(
+        rule(201, frozenset({C}), out_hidden=frozenset({C})), lambda w, t, _: _assignment_body(w, t)),
+    ("POST", f"{V1}/imports/{{kind}}"): Endpoint(
+        expect_import, lambda w, t, kind: {"path": {"kind": kind}, **_import_body(w, t, kind or "")},
+        variants=kinds.KINDS),
+    ("POST", f"{V1}/{{resource}}/{{entity_id}}/actions/{{event}}"): Endpoint(
+        expect_action,
+        lambda w, t, resource: {
+            "path": {"resource": resource, "entity_id": _entity(t, resource or "").id,
+                     "event": ACTIONS[resource or ""][0]},
+            "json": {"expected_version": 999, "reason": "矩阵测试"},
+        },
+        variants=tuple(Resource),
+    ),
+    ("GET", f"{V1}/{{resource}}/{{entity_id}}/audit"): Endpoint(
+        audit_rule,
+        lambda w, t, resource: {"path": {"resource": resource, "entity_id": _entity(t, resource or "").id}},
+        variants=tuple(Resource),
+    ),
+}
+
+# From the app's routes as its OpenAPI document lists them (included routers are resolved lazily).
+API_ROUTES = sorted(
+    (method.upper(), path)
+    for path, operations in create_app().openapi()["paths"].items()
+    if path.startswith(V1)
+    for method in operations
+)
+
+
+def test_every_endpoint_has_its_cells() -> None:
+    assert set(ENDPOINTS) == set(API_ROUTES)
+    assert set(ENDPOINTS[("POST", f"{V1}/imports/{{kind}}")].variants) == set(kinds.KINDS)
+    assert set(ENDPOINTS[("POST", f"{V1}/{{resource}}/{{entity_id}}/actions/{{event}}")].variants) == set(Resource)
+
+
+@pytest.fixture(scope="module")
+def world(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """Two sides built once for the module, inside one transaction that is rolled back at its end."""
+    with engine.connect() as connection:
+        outer = connection.begin()
+        with Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as session:
+            a, b = side(session), side(session)
+            files: Path = tmp_path_factory.mktemp("files")
+            with api_on(connection, files, factories.DECLARATION_DAY) as api:
+                yield World(api, session, a, b)
+        outer.rollback()
+
+
+def _send(w: World, method: str, path: str, request: Request, headers: dict[str, str]) -> Any:
+    url = request.pop("url", None) or path.format(**request.pop("path", {}))
+    return w.api.client.request(method, url, headers=headers, **request)
+
+
+@pytest.mark.parametrize(("method", "path"), API_ROUTES, ids=[f"{m} {p.removeprefix(V1)}" for m, p in API_ROUTES])
+def test_cells(world: World, method: str, path: str) -> None:
+    endpoint = ENDPOINTS[(method, path)]
+    wrong = []
+    for variant in endpoint.variants:
+        for role in Role:
+            for scope, target in ((IN, world.a), (OUT, world.b)):
+                expected = endpoint.expect(role, scope, variant)
+                request = endpoint.request(world, target, variant)
+                user = world.a.users[role]
+                if "login" in path:
+                    request["data"] = {"username": user.username, "password": PASSWORD if scope == IN else "wrong-pass"}
+                    headers: dict[str, str] = {}
+                else:
+                    headers = world.api.headers(user)
+                response = _send(world, method, path, request, headers)
+                if response.status_code != expected:
+                    wrong.append(f"{role.value:17} {scope:3} {variant or '':18} expected {expected}, "
+                                 f"got {response.status_code}: {response.text[:160]}")
+                elif expected >= 400:
+                    assert response.headers["content-type"] == "application/problem+json"
+                    if expected == 409:
+                        assert response.json()["code"] == "stale_version"
+        anonymous = _send(world, method, path, endpoint.request(world, world.a, variant), {})
+        if anonymous.status_code != endpoint.anonymous:
+            wrong.append(f"anonymous {variant or ''}: expected {endpoint.anonymous}, got {anonymous.status_code}")
+    assert not wrong, "\n".join(wrong)
