@@ -1,19 +1,25 @@
 """The FastAPI application factory: the JSON API under /api/v1 (OpenAPI at /docs) and /health."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine, text
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from models.database import make_engine
 from models.programme import Programme
+from schedules.heartbeat import last_sweep, sweep_is_stale
+from schedules.runner import start_scheduler
+from service.api.deps import ClockDep, SessionDep
 from service.api.problems import install_problem_handlers
 from service.api.router import API_PREFIX, api_router
 from service.clock import Clock, system_clock
 from service.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None, clock: Clock | None = None) -> FastAPI:
@@ -24,7 +30,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, c
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if engine is None:
             app.state.engine = make_engine(settings.database_url)
+        scheduler = None
+        if settings.scheduler_enabled and settings.prefect_api_url:
+            scheduler = start_scheduler(settings, app.state.engine)
+        elif settings.scheduler_enabled:
+            log.warning("未配置 SANSHE_PREFECT_API_URL：定时任务（节点督办、评审催办、邮件发送）未启动")
         yield
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         if engine is None:
             app.state.engine.dispose()
 
@@ -37,10 +50,26 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, c
     app.include_router(api_router, prefix=API_PREFIX)
 
     @app.get("/health")
-    def health() -> dict[str, Any]:
-        with Session(app.state.engine) as session:
-            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-            codes = session.exec(select(Programme.code).order_by(Programme.code)).all()
-        return {"status": "ok", "database": "ok", "programmes": list(codes)}
+    def health(session: SessionDep, now: ClockDep) -> dict[str, Any]:
+        """Liveness plus the sweep's heartbeat: a stale sweep means deadlines are not being enforced."""
+        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        codes = session.exec(select(Programme.code).order_by(Programme.code)).all()
+        sweep = last_sweep(session)
+        stale = sweep_is_stale(sweep, now)
+        return {
+            "status": "degraded" if stale else "ok",
+            "database": "ok",
+            "programmes": list(codes),
+            "last_sweep": None
+            if sweep is None
+            else {
+                "as_of": sweep.as_of.isoformat(),
+                "ran_at": sweep.ran_at.isoformat(),
+                "due": sweep.due,
+                "claimed": sweep.claimed,
+                "notices": sweep.notices,
+            },
+            "sweep_stale": stale,
+        }
 
     return app
