@@ -21,7 +21,7 @@ run: install
 	$(BIN)/sanshe load-programme programmes/lanzhou-2022.yaml
 	$(BIN)/sanshe load-programme programmes/anhui-2017.yaml
 	$(BIN)/sanshe seed-demo
-	$(BIN)/sanshe serve
+	$(BIN)/sanshe up
 
 test: install
 	$(BIN)/pytest

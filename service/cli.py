@@ -17,7 +17,7 @@ from models.roles import Actor, Role
 from schedules.replanning import replan_programme
 from service import cli_data, cli_deadlines, cli_mail, cli_users
 from service.clock import system_clock
-from service.settings import get_settings
+from service.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(help="三社联动试点项目管理 sanshe", no_args_is_help=True)
 log = logging.getLogger("sanshe")
@@ -78,6 +78,16 @@ def serve(host: str | None = None, port: int | None = None) -> None:
     """启动 API 服务。"""
     settings = get_settings()
     uvicorn.run("service.app:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+
+
+@app.command()
+def up() -> None:
+    """启动整个系统：Prefect 服务器、开发用邮件接收器、API 服务（含定时任务）。"""
+    from service.supervisor import run_everything
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    settings = get_settings()
+    run_everything(settings, PROJECT_ROOT / "var")
 
 
 # Each capability registers its own commands (deadlines, mail, data exchange), in a module of its own.

@@ -14,6 +14,7 @@ from models.regions import ensure_region
 from models.roles import Actor, Role
 from models.social_worker import Qualification, SocialWorker
 from models.transition import transition
+from service.auth import create_user
 
 # The demo lives inside Lanzhou 2022's declaration window.
 DEMO_DAY = datetime(2022, 7, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -24,6 +25,7 @@ DEMO_PLACES = {
     "安宁区": ("培黎街道", "安宁堡社区"),
     "红古区": ("海石湾镇", "海石湾社区"),
 }
+DEMO_PASSWORD = "sanshe-demo"
 DEMO_ORGANISATIONS = [
     ("兰州市同心社会工作服务中心", "52620100MJX000001A"),
     ("兰州市乐善社会工作服务中心", "52620100MJX000002B"),
@@ -67,8 +69,12 @@ def seed_demo(session: Session) -> str:
                 contact_email=f"community{number}@lanzhou.example.cn",
             )
         )
-    for number in range(1, 4):
-        session.add(Expert(name=f"评审专家{number}", field_of_expertise="社会工作", email=f"expert{number}@example.cn"))
+    experts = [
+        Expert(name=f"评审专家{number}", field_of_expertise="社会工作", email=f"expert{number}@example.cn")
+        for number in range(1, 4)
+    ]
+    session.add_all(experts)
+    session.flush()
     declared = 0
     for index, (name, credit_code) in enumerate(DEMO_ORGANISATIONS):
         organisation = Organisation(
@@ -113,5 +119,22 @@ def seed_demo(session: Session) -> str:
         if index == 0:
             transition(session, project, "submit", actor=actor, expected_version=project.version, now=DEMO_DAY)
         declared += 1
+        _demo_user(session, f"org{index + 1}", Role.ORGANISATION, name, organisation_id=organisation.id)
+    street = session.get(Region, communities[0].parent_id)
+    assert street is not None and street.parent_id is not None
+    _demo_user(session, "coordinator", Role.CITY_COORDINATOR, "兰州市民政局", region_id=city.id)
+    _demo_user(session, "chengguan", Role.DISTRICT_BUREAU, "城关区民政局", region_id=street.parent_id)
+    _demo_user(session, "street", Role.STREET_OFFICE, street.name, region_id=street.id)
+    _demo_user(session, "community", Role.COMMUNITY, communities[0].name, region_id=communities[0].id)
+    _demo_user(session, "expert1", Role.EXPERT, experts[0].name, expert_id=experts[0].id)
     session.flush()
-    return f"已写入演示数据：{len(communities)} 个社区、{len(DEMO_ORGANISATIONS)} 家社工机构、{declared} 个申报。"
+    return (
+        f"已写入演示数据：{len(communities)} 个社区、{len(DEMO_ORGANISATIONS)} 家社工机构、{declared} 个申报；"
+        f"演示账号 coordinator、chengguan、street、community、org1、org2、expert1，密码均为 {DEMO_PASSWORD}"
+    )
+
+
+def _demo_user(session: Session, username: str, role: Role, display_name: str, **scope: int | None) -> None:
+    create_user(
+        session, username=username, password=DEMO_PASSWORD, role=role, now=DEMO_DAY, display_name=display_name, **scope
+    )
