@@ -1,0 +1,91 @@
+"""Dispatching the outbox as one Prefect flow run: a task per batch over reused SMTP connections.
+
+Thin orchestration over `service.mail.dispatcher`; the outbox's claims and leases, not the flow, keep a
+notice from being sent twice by overlapping runs.
+"""
+
+import asyncio
+from datetime import datetime
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import acreate_table_artifact
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from flows.enforce_milestones import flow_engine
+from service.clock import system_clock
+from service.mail.dispatcher import DispatchOptions, DispatchReport, dispatch_batch
+from service.mail.transport import SmtpConfig, SmtpPool
+from service.settings import get_settings
+
+ARTIFACT_KEY = "notification-dispatch"
+
+
+class DispatchRequest(BaseModel):
+    now: datetime | None = None  # None: the wall clock at the start of the run
+    batch_size: int = 200
+    max_batches: int = 50
+    connections: int = 4
+
+
+class DispatchSummary(BaseModel):
+    batches: int
+    mails: int
+    sent: int
+    retried: int
+    failed: int
+    unreachable: bool
+    artifact_key: str
+
+
+@task(name="send-notification-batch", cache_policy=NO_CACHE)
+async def send_batch(pool: SmtpPool, options: DispatchOptions, now: datetime) -> DispatchReport:
+    """Claim, send and record one batch; safe to run again: the claims and leases hold."""
+    with Session(flow_engine(), expire_on_commit=False) as session:
+        return await dispatch_batch(session, pool, options=options, now=now)
+
+
+@task(name="publish-dispatch-table", cache_policy=NO_CACHE)
+async def publish_dispatch_table(total: DispatchReport) -> str:
+    """Counts of this run's notices by outcome; failed ones are listed for the coordinator in the console."""
+    table = [
+        {"结果": "已发送 (sent)", "通知数": total.sent},
+        {"结果": "稍后重试 (retried)", "通知数": total.retried},
+        {"结果": "发送失败 (failed)", "通知数": total.failed},
+    ]
+    description = f"本次发出 {total.mails} 封邮件"
+    if total.unreachable:
+        description += "；邮件服务器无法连接，未发出的通知将按退避时间重试"
+    await acreate_table_artifact(table, key=ARTIFACT_KEY, description=description)
+    return ARTIFACT_KEY
+
+
+@flow(name="dispatch-notifications")
+async def dispatch_notifications(request: DispatchRequest) -> DispatchSummary:
+    """Send every notice due now, a batch per task, until none is left or the server cannot be reached."""
+    log = get_run_logger()
+    settings = get_settings()
+    now = request.now or system_clock()
+    options = DispatchOptions.from_settings(settings, batch_size=request.batch_size)
+    total = DispatchReport()
+    async with SmtpPool(SmtpConfig.from_settings(settings), size=request.connections) as pool:
+        for _ in range(request.max_batches):
+            report = await send_batch(pool, options, now)
+            if report.batches == 0:
+                break
+            total.add(report)
+            if report.unreachable:
+                break
+    key = await publish_dispatch_table(total)
+    log.info("发出 %d 封邮件：%d 条已发送，%d 条稍后重试，%d 条失败",
+             total.mails, total.sent, total.retried, total.failed)
+    return DispatchSummary(
+        batches=total.batches, mails=total.mails, sent=total.sent, retried=total.retried, failed=total.failed,
+        unreachable=total.unreachable, artifact_key=key,
+    )
+
+
+def run_dispatch_notifications(request: DispatchRequest) -> DispatchSummary:
+    """The entry point of the scheduler's threads and of the sweep's follow-up: one flow run."""
+    return asyncio.run(dispatch_notifications(request))
