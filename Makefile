@@ -26,8 +26,11 @@ run: install
 test: install
 	$(BIN)/pytest
 
+# Benchmarks print their figures; they are not part of the tests.
 bench: install
-	@echo "no benchmarks yet"
+	$(BIN)/python -m benchmarks.sweep
+	$(BIN)/python -m benchmarks.api
+	$(BIN)/python -m benchmarks.mail
 
 diagrams: install
 	$(BIN)/python -m models.diagrams --write README.md

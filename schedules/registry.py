@@ -19,6 +19,7 @@ class Job:
     interval_minutes: int | None = None
     parameters: dict[str, Any] = field(default_factory=dict)  # the flow's parameters (its request model)
     description: str = ""
+    followed_by: tuple[str, ...] = ()  # jobs the in-service runner starts right after this one
 
 
 JOBS: tuple[Job, ...] = (
@@ -29,6 +30,7 @@ JOBS: tuple[Job, ...] = (
         cron="0 7 * * *",
         parameters={"request": {}},
         description="每日节点督办：提醒、逾期升级",
+        followed_by=("dispatch-notifications",),  # the sweep's notices go out at once, not 5 minutes later
     ),
     Job(
         id="review-reminders",
@@ -37,6 +39,15 @@ JOBS: tuple[Job, ...] = (
         cron="30 7 * * *",
         parameters={"request": {}},
         description="每日评审任务催办",
+        followed_by=("dispatch-notifications",),
+    ),
+    Job(
+        id="dispatch-notifications",
+        entrypoint="flows/dispatch_notifications.py:dispatch_notifications",
+        runner="flows.dispatch_notifications:run_dispatch_notifications",
+        interval_minutes=5,
+        parameters={"request": {}},
+        description="发送发件箱中到期的通知",
     ),
 )
 

@@ -28,7 +28,10 @@ def run_job(job_id: str) -> Any:
     function = getattr(importlib.import_module(module_name), function_name)
     request_type = function.__annotations__["request"]
     log.info("running scheduled job %s", job_id)
-    return function(request_type(**entry.parameters.get("request", {})))
+    result = function(request_type(**entry.parameters.get("request", {})))
+    for follower in entry.followed_by:
+        run_job(follower)
+    return result
 
 
 def trigger_of(entry: Job) -> CronTrigger | IntervalTrigger:

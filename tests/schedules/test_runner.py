@@ -9,7 +9,7 @@ from sqlmodel import Session
 from models.database import make_engine
 from schedules.calendar import SHANGHAI
 from schedules.heartbeat import last_sweep, sweep_is_stale
-from schedules.registry import JOBS
+from schedules.registry import JOBS, job
 from schedules.runner import JOB_TABLE, start_scheduler
 from schedules.sweep import sweep
 from service.settings import Settings
@@ -44,3 +44,10 @@ def test_heartbeat_after_a_sweep(session: Session) -> None:
     assert not sweep_is_stale(info, ran_at + timedelta(hours=20))
     assert sweep_is_stale(info, ran_at + timedelta(hours=27))
     assert sweep_is_stale(None, ran_at)
+
+
+def test_every_sweep_is_followed_by_the_dispatcher() -> None:
+    ids = {j.id for j in JOBS}
+    assert all(set(j.followed_by) <= ids for j in JOBS)
+    assert job("enforce-milestones").followed_by == ("dispatch-notifications",)
+    assert job("dispatch-notifications").interval_minutes == 5
