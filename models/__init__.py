@@ -4,6 +4,8 @@ Importing this package registers every table on `SQLModel.metadata` (Alembic and
 """
 
 from models.audit import AuditEvent
+from models.calendar_override import CalendarOverride, OfficialCalendarYear
+from models.escalation import EscalationClaim, SweepRun
 from models.expert import Expert, ExpertConflict
 from models.milestone import Milestone, NodeReportVersion
 from models.organisation import AnnualInspection, CreditEntry, Organisation, OrganisationPenalty
@@ -13,16 +15,20 @@ from models.project import BudgetLine, Project, ProjectTeamMember
 from models.region import Region
 from models.review import ReviewAssignment, ReviewScore
 from models.social_worker import SocialWorker
+from models.user import User
 
 __all__ = [
     "AnnualInspection",
     "AuditEvent",
     "BudgetLine",
+    "CalendarOverride",
     "CreditEntry",
+    "EscalationClaim",
     "Expert",
     "ExpertConflict",
     "Milestone",
     "NodeReportVersion",
+    "OfficialCalendarYear",
     "Organisation",
     "OrganisationPenalty",
     "OutboxMessage",
@@ -34,4 +40,6 @@ __all__ = [
     "ReviewAssignment",
     "ReviewScore",
     "SocialWorker",
+    "SweepRun",
+    "User",
 ]

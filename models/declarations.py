@@ -11,6 +11,7 @@ from models.lifecycles import PROJECT
 from models.programme import Programme
 from models.project import BudgetLine, Project, ProjectTeamMember
 from models.region import Region, RegionLevel
+from models.regions import ancestor_at
 from models.roles import Actor, Role
 from models.transition import record_creation
 
@@ -48,9 +49,12 @@ def declare(session: Session, data: DeclarationInput, *, actor: Actor, now: date
     problems = _declaration_problems(session, data, programme, community)
     if problems:
         raise RulesFailed(problems)
+    assert community is not None
+    district = ancestor_at(session, community, RegionLevel.DISTRICT)
     project = Project(
         programme_id=data.programme_id,
         community_id=data.community_id,
+        district_id=district.id if district else None,
         organisation_id=data.organisation_id,
         title=data.title.strip(),
         state=PROJECT.initial,

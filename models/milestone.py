@@ -6,7 +6,7 @@ A milestone row carries the node-report lifecycle state: one node, one report, m
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.columns import aware_datetime_column, json_column
@@ -15,14 +15,18 @@ from models.columns import aware_datetime_column, json_column
 class Milestone(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("project_id", "kind", "sequence", name="uq_milestone_node"),
-        # The sweep reads only the nodes whose next rung is due: its cost follows the work due now.
-        Index("ix_milestone_next_rung", "next_rung_on", "id"),
+        # The sweep reads only the nodes whose next rung is due: its cost follows the work due now. Partial:
+        # closed nodes and spent ladders (NULL) are most nodes in time and need no entry.
+        Index("ix_milestone_next_rung", "next_rung_on", "id", sqlite_where=text("next_rung_on IS NOT NULL"),
+              postgresql_where=text("next_rung_on IS NOT NULL")),
         # "Has an overdue open node" is answered from the index alone, per project.
         Index("ix_milestone_project_state_due", "project_id", "state", "due_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    project_id: int = Field(foreign_key="project.id", index=True)
+    # No index of its own: uq_milestone_node and ix_milestone_project_state_due lead with it, and every
+    # index more is one more entry to write each time the sweep moves a node to its next rung.
+    project_id: int = Field(foreign_key="project.id")
     kind: str = Field(max_length=40)  # progress, supervision, mid_term, audit, final, …
     sequence: int = Field(default=1)
     title: str = Field(max_length=200)

@@ -9,15 +9,21 @@ from models.columns import aware_datetime_column
 
 
 class Project(SQLModel, table=True):
-    # The API's lists filter by programme and state and page by creation time, or by region and state.
+    # The API's lists filter by programme and state and page by creation time, or by region and state; a
+    # district's list and its total are counted from the district index alone, and paged by name from its own.
     __table_args__ = (
         Index("ix_project_programme_state_created", "programme_id", "state", "created_at"),
         Index("ix_project_community_state", "community_id", "state"),
+        Index("ix_project_district_programme_state_created", "district_id", "programme_id", "state", "created_at"),
+        Index("ix_project_district_title", "district_id", "title"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     programme_id: int = Field(foreign_key="programme.id", index=True)
     community_id: int = Field(foreign_key="region.id", index=True)
+    # The community's district, set at declaration: communities do not move, so it never changes. Kept on the
+    # row because district is how bureaus see and filter the lists (NULL where the tree has no district level).
+    district_id: int | None = Field(default=None, foreign_key="region.id")
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     title: str = Field(max_length=200)
     state: str = Field(default="draft", max_length=30, index=True)

@@ -1,8 +1,10 @@
 """Addressees of many projects at once, by the rules of `models.recipients.project_recipient`.
 
 A sweep tells thousands of parties in one batch; resolving them one project at a time would cost a
-few queries each. This loads a batch's projects, organisations, programmes and region chains in a few
-queries and applies the same naming rules (a test holds the two to the same answers).
+few queries each. `project_facts` loads a batch's projects, organisations, programmes and region chains
+in a few queries and applies the same naming rules; `ADDRESSEE_JOINS` and `recipient_sql` state them
+once more as SQL, for statements that write a whole batch's notices at once (tests hold all three to the
+same answers).
 """
 
 from collections.abc import Iterable
@@ -18,6 +20,10 @@ from models.project import Project
 from models.recipients import Recipient
 from models.region import Region, RegionLevel
 
+PROJECT_PARTIES = frozenset({
+    Party.ORGANISATION, Party.COMMUNITY, Party.STREET_OFFICE, Party.DISTRICT_BUREAU, Party.CITY_COORDINATOR,
+})
+NO_DISTRICT = "（未设置区）"
 _OFFICE = {
     Party.COMMUNITY: "社区居委会",
     Party.STREET_OFFICE: "办事处",
@@ -77,7 +83,7 @@ def project_facts(session: Session, project_ids: Iterable[int]) -> dict[int, Pro
         }
         facts[p.id] = ProjectFacts(
             p.id, p.programme_id, p.title, district.id if district else None,
-            district.name if district else "（未设置区）", recipients,
+            district.name if district else NO_DISTRICT, recipients,
         )
     return facts
 
@@ -94,3 +100,55 @@ def _region_recipient(party: Party, region: Region | None) -> Recipient:
     if region is None:
         return Recipient(party, f"（未设置的{office}）", None)
     return Recipient(party, f"{region.name}{office}", region.contact_email)
+
+
+# The same rules in SQL, as joins from a project aliased `p`: its community `cm` and the community's
+# ancestors (RegionLevel has five levels, so four parents at most), the district (or, lacking one, the
+# city) `di`, the street `st`, its organisation `o`, and the programme's region `cy`.
+_CHAIN = ("cm", "up1", "up2", "up3", "up4")
+_REGION_OF = {
+    Party.COMMUNITY: "cm", Party.STREET_OFFICE: "st", Party.DISTRICT_BUREAU: "di", Party.CITY_COORDINATOR: "cy",
+}
+
+
+def _chain_at(level: RegionLevel) -> str:
+    whens = " ".join(f"WHEN {alias}.level = '{level.value}' THEN {alias}.id" for alias in _CHAIN)
+    return f"CASE {whens} END"
+
+
+DISTRICT_JOINS = f"""
+JOIN region cm ON cm.id = p.community_id
+LEFT JOIN region up1 ON up1.id = cm.parent_id
+LEFT JOIN region up2 ON up2.id = up1.parent_id
+LEFT JOIN region up3 ON up3.id = up2.parent_id
+LEFT JOIN region up4 ON up4.id = up3.parent_id
+LEFT JOIN region di ON di.id = COALESCE({_chain_at(RegionLevel.DISTRICT)}, {_chain_at(RegionLevel.CITY)})
+"""
+DISTRICT_NAME_SQL = f"COALESCE(di.name, '{NO_DISTRICT}')"
+ADDRESSEE_JOINS = f"""{DISTRICT_JOINS}
+LEFT JOIN region st ON st.id = {_chain_at(RegionLevel.STREET)}
+JOIN organisation o ON o.id = p.organisation_id
+JOIN programme pg ON pg.id = p.programme_id
+LEFT JOIN region cy ON cy.id = pg.region_id
+"""
+
+
+def _addressee_columns() -> str:
+    columns = [f"o.name AS {Party.ORGANISATION.value}_name", f"o.contact_email AS {Party.ORGANISATION.value}_address"]
+    for party, alias in _REGION_OF.items():
+        office = _OFFICE[party]
+        columns.append(f"COALESCE({alias}.name || '{office}', '（未设置的{office}）') AS {party.value}_name")
+        columns.append(f"{alias}.contact_email AS {party.value}_address")
+    return ", ".join(columns)
+
+
+# Over ADDRESSEE_JOINS: `<party>_name` and `<party>_address` for each party of the project.
+ADDRESSEE_COLUMNS = _addressee_columns()
+
+
+def recipient_sql(party: str, row: str) -> tuple[str, str]:
+    """SQL for the name and address of the party that the expression `party` names, from ADDRESSEE_COLUMNS of `row`."""
+    parties = [Party.ORGANISATION, *_REGION_OF]
+    names = " ".join(f"WHEN '{p.value}' THEN {row}.{p.value}_name" for p in parties)
+    addresses = " ".join(f"WHEN '{p.value}' THEN {row}.{p.value}_address" for p in parties)
+    return f"CASE {party} {names} END", f"CASE {party} {addresses} END"

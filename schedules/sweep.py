@@ -11,42 +11,61 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select
 from sqlmodel import Session
 
-from models.lifecycles import NODE_REPORT
 from models.milestone import Milestone
 from models.programme import Programme
-from models.project import Project
-from schedules.addressees import ProjectFacts, project_facts
+from schedules import node_rungs
+from schedules.addressees import PROJECT_PARTIES
 from schedules.calendar import WorkingCalendar
 from schedules.calendar_store import calendar_from_db
-from schedules.claims import EscalationNotice, RungDue, claim, queue_escalation_notices
 from schedules.heartbeat import MILESTONES, record_sweep
 from schedules.ladder import Ladder, LadderRung, node_ladder
+from schedules.node_rungs import (
+    DAY_COLUMNS,
+    ESCALATING_PROJECT_STATES,
+    FIRE_COLUMNS,
+    MOVE_COLUMNS,
+    PARTY_COLUMNS,
+    PAUSED_PROJECT_STATES,
+    BatchPlan,
+)
+from schedules.rowsets import RowSet
 
 log = logging.getLogger(__name__)
 
-ESCALATING_PROJECT_STATES = frozenset({"in_progress"})
-PAUSED_PROJECT_STATES = frozenset({"suspended"})  # rungs wait; resuming re-plans the open nodes
-DEFAULT_BATCH_SIZE = 2000
+DEFAULT_BATCH_SIZE = 5000
+PlanKey = tuple[int, date, int]  # programme, due date, index of the node's next rung
 
 
 @dataclass
 class SweepContext:
-    """What every batch of one sweep shares: the calendar and each programme's ladder, read once."""
+    """What every batch of one sweep shares: the calendar, each programme's ladder and the plans worked out."""
 
     calendar: WorkingCalendar
     ladders: dict[int, Ladder] = field(default_factory=dict)
+    plans: dict[tuple[PlanKey, date], tuple[list[LadderRung], int | None, date | None]] = field(default_factory=dict)
 
     def ladder(self, session: Session, programme_id: int) -> Ladder:
         if programme_id not in self.ladders:
             programme = session.get(Programme, programme_id)
             assert programme is not None
-            self.ladders[programme_id] = node_ladder(programme.parsed_spec())
+            ladder = node_ladder(programme.parsed_spec())
+            for rung in ladder.rungs:
+                strangers = set(rung.notify) - PROJECT_PARTIES
+                if strangers:
+                    raise ValueError(f"督办阶梯 {rung.code} 通知的对象 {sorted(strangers)} 不是项目的相关方")
+            self.ladders[programme_id] = ladder
         return self.ladders[programme_id]
+
+    def plan(self, session: Session, key: PlanKey, as_of: date) -> tuple[list[LadderRung], int | None, date | None]:
+        """The rungs that fire for nodes of this key by `as_of`, and the rung they move on to."""
+        if (key, as_of) not in self.plans:
+            programme_id, due, index = key
+            self.plans[key, as_of] = self.ladder(session, programme_id).to_fire(index, due, as_of, self.calendar)
+        return self.plans[key, as_of]
 
 
 @dataclass
@@ -66,9 +85,34 @@ class BatchOutcome:
 
 
 def due_node_ids(session: Session, as_of: date) -> list[int]:
-    """Nodes whose next rung fires on or before `as_of` (an index range scan)."""
-    query = select(Milestone.id).where(Milestone.next_rung_on <= as_of).order_by(Milestone.id)  # type: ignore[operator, arg-type]
-    return list(session.execute(query).scalars())
+    """Nodes whose next rung fires on or before `as_of`, in id order (one lock order for every sweeper).
+
+    Sorted here: an ORDER BY id would tempt SQLite to walk the whole table in id order instead of the index range.
+    """
+    query = select(Milestone.id).where(Milestone.next_rung_on <= as_of)  # type: ignore[operator, arg-type]
+    return sorted(session.execute(query).scalars())
+
+
+def batch_plan(session: Session, keys: Sequence[PlanKey], *, as_of: date, context: SweepContext) -> BatchPlan:
+    """The ladder's word on a batch's keys, as the small tables the batch's statements join to."""
+    fire, moves, parties, days = [], [], {}, {}
+    for key in keys:
+        programme_id, due, index = key
+        firing, next_index, next_day = context.plan(session, key, as_of)
+        moves.append((programme_id, due, index, next_index, next_day))
+        ladder = context.ladder(session, programme_id)
+        for rung in firing:
+            fire.append((programme_id, due, index, rung.index, rung.code, ladder.fires_on(rung, due, context.calendar)))
+            for position, party in enumerate(rung.notify):
+                parties[programme_id, rung.index, position] = (party.value, rung.template)
+            days[due] = (max(0, context.calendar.working_days_between(due, as_of)),
+                         max(0, context.calendar.working_days_between(as_of, due)))
+    return BatchPlan(
+        fire=RowSet("fire", FIRE_COLUMNS, fire),
+        moves=RowSet("moves", MOVE_COLUMNS, moves),
+        parties=RowSet("parties", PARTY_COLUMNS, [(*k, *v) for k, v in sorted(parties.items())]),
+        days=RowSet("days", DAY_COLUMNS, [(due, *counts) for due, counts in sorted(days.items())]),
+    )
 
 
 def sweep_batch(
@@ -76,81 +120,25 @@ def sweep_batch(
 ) -> BatchOutcome:
     """Claim the due rungs of these nodes, queue their notices and advance them; the caller commits."""
     outcome = BatchOutcome()
-    rows = session.execute(
-        select(
-            Milestone.id, Milestone.project_id, Milestone.title, Milestone.kind, Milestone.due_date,
-            Milestone.state, Milestone.next_rung_index, Project.state.label("project_state"),  # type: ignore[attr-defined]
-            Project.programme_id,
-        )
-        .join(Project, Project.id == Milestone.project_id)  # type: ignore[arg-type]
-        .where(Milestone.id.in_(ids), Milestone.next_rung_on <= as_of)  # type: ignore[union-attr, operator]
-        .order_by(Milestone.id)  # one lock order for every sweeper
-    ).all()
-    retired = [
-        r.id for r in rows
-        if r.state in NODE_REPORT.terminal
-        or r.project_state not in ESCALATING_PROJECT_STATES | PAUSED_PROJECT_STATES
-    ]
-    live = [r for r in rows if r.state not in NODE_REPORT.terminal and r.project_state in ESCALATING_PROJECT_STATES]
-    outcome.paused = len(rows) - len(retired) - len(live)
-    if retired:
-        session.execute(
-            update(Milestone).where(Milestone.id.in_(retired))  # type: ignore[union-attr]
-            .values(next_rung_index=None, next_rung_on=None)
-        )
-        outcome.retired = len(retired)
-    dues: list[RungDue] = []
-    moves: dict[tuple[int, int | None, date | None], list[int]] = {}
-    plans: dict[tuple[int, date, int], tuple[list[LadderRung], int | None, date | None]] = {}
-    for r in live:
-        key = (r.programme_id, r.due_date, r.next_rung_index)
-        if key not in plans:
-            ladder = context.ladder(session, r.programme_id)
-            plans[key] = ladder.to_fire(r.next_rung_index, r.due_date, as_of, context.calendar)
-        firing, next_index, next_day = plans[key]
-        dues.extend(
-            RungDue(NODE_REPORT.name, r.id, rung, r.due_date,
-                    context.ladder(session, r.programme_id).fires_on(rung, r.due_date, context.calendar))
-            for rung in firing
-        )
-        moves.setdefault((r.next_rung_index, next_index, next_day), []).append(r.id)
-    fresh = claim(session, dues, as_of=as_of, now=now)
-    claimed = [d for d in dues if (d.entity_id, d.rung.code) in fresh]
-    by_id = {r.id: r for r in live}
-    facts = project_facts(session, {by_id[d.entity_id].project_id for d in claimed})
-    notices = [notice for d in claimed for notice in _notices(d, by_id[d.entity_id], facts, as_of, context)]
-    outcome.notices = queue_escalation_notices(session, notices, as_of=as_of, now=now)
-    for d in claimed:
-        outcome.claimed[(facts[by_id[d.entity_id].project_id].district_name, d.rung.code)] += 1
-    for (old_index, next_index, next_day), node_ids in moves.items():
-        # Conditioned on the old index: a second sweeper that lost the race moves nothing.
-        session.execute(
-            update(Milestone)
-            .where(and_(Milestone.id.in_(node_ids), Milestone.next_rung_index == old_index))  # type: ignore[union-attr, arg-type]
-            .values(next_rung_index=next_index, next_rung_on=next_day)
-        )
-    session.flush()
+    keys = []
+    for row in node_rungs.due_keys(session, ids, as_of):
+        if row.closed or row.project_state not in ESCALATING_PROJECT_STATES | PAUSED_PROJECT_STATES:
+            outcome.retired += row.nodes
+        elif row.project_state in PAUSED_PROJECT_STATES:
+            outcome.paused += row.nodes
+        else:
+            keys.append((row.programme_id, row.due_date, row.next_rung_index))
+    if outcome.retired:  # rare: closing a node or a project clears its rung; this catches the rest
+        outcome.retired = node_rungs.retire(session, ids, as_of)
+    if not keys:
+        return outcome
+    plan = batch_plan(session, keys, as_of=as_of, context=context)
+    if plan.fire.rows:
+        fresh = node_rungs.claim(session, ids, plan, as_of=as_of, now=now)
+        outcome.notices = node_rungs.queue_notices(session, fresh, plan, as_of=as_of, now=now)
+        outcome.claimed = node_rungs.claimed_by_district(session, fresh)
+    node_rungs.move_on(session, ids, plan, as_of=as_of)
     return outcome
-
-
-def _notices(
-    due: RungDue, node: Any, facts: dict[int, ProjectFacts], as_of: date, context: SweepContext
-) -> list[EscalationNotice]:
-    project = facts[node.project_id]
-    params = {
-        "project_id": node.project_id,
-        "project_title": project.title,
-        "district": project.district_name,
-        "node_id": node.id,
-        "node_kind": node.kind,
-        "node_title": node.title,
-        "due_date": due.due_date.isoformat(),
-        "working_days_late": max(0, context.calendar.working_days_between(due.due_date, as_of)),
-        "working_days_left": max(0, context.calendar.working_days_between(as_of, due.due_date)),
-        "rung_code": due.rung.code,
-        "as_of": as_of.isoformat(),
-    }
-    return [EscalationNotice(due, project.recipients[party], params) for party in due.rung.notify]
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 23:34:30.094853
+Create Date: 2026-11-24 00:57:48.117571
 """
 
 from collections.abc import Sequence
@@ -43,6 +43,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_auditevent_entity_id'), ['entity_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_auditevent_entity_type'), ['entity_type'], unique=False)
 
+    op.create_table('calendaroverride',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('working', sa.Boolean(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.PrimaryKeyConstraint('day')
+    )
+    with op.batch_alter_table('calendaroverride', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_calendaroverride_year'), ['year'], unique=False)
+
+    op.create_table('escalationclaim',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entity_type', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('entity_id', sa.Integer(), nullable=False),
+    sa.Column('rung_code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('rung_index', sa.Integer(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('fires_on', sa.Date(), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('claimed_at', models.columns.AwareDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('entity_type', 'entity_id', 'rung_code', name='uq_escalation_claim')
+    )
     op.create_table('expert',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
@@ -50,6 +73,13 @@ def upgrade() -> None:
     sa.Column('employer_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
     sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('officialcalendaryear',
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('loaded_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('loaded_at', models.columns.AwareDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('year')
     )
     op.create_table('organisation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -107,6 +137,20 @@ def upgrade() -> None:
     with op.batch_alter_table('region', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_region_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_region_path'), ['path'], unique=False)
+
+    op.create_table('sweeprun',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('ran_at', models.columns.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('due', sa.Integer(), nullable=False),
+    sa.Column('claimed', sa.Integer(), nullable=False),
+    sa.Column('notices', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('sweeprun', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sweeprun_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sweeprun_ran_at'), ['ran_at'], unique=False)
 
     op.create_table('annualinspection',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -169,6 +213,23 @@ def upgrade() -> None:
     with op.batch_alter_table('socialworker', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_socialworker_employer_id'), ['employer_id'], unique=False)
 
+    op.create_table('user',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('display_name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('hashed_password', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('role', sa.Enum('city_coordinator', 'district_bureau', 'street_office', 'community', 'organisation', 'expert', 'admin', name='role', native_enum=False, length=20), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=True),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('expert_id', sa.Integer(), nullable=True),
+    sa.Column('disabled', sa.Boolean(), nullable=False),
+    sa.Column('created_at', models.columns.AwareDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['expert_id'], ['expert.id'], ),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('username')
+    )
     op.create_table('programmequota',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('programme_id', sa.Integer(), nullable=False),
@@ -186,6 +247,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('programme_id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('district_id', sa.Integer(), nullable=True),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
@@ -195,14 +257,19 @@ def upgrade() -> None:
     sa.Column('street_leader_consent_file', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('created_at', models.columns.AwareDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['region.id'], ),
+    sa.ForeignKeyConstraint(['district_id'], ['region.id'], ),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
     sa.ForeignKeyConstraint(['programme_id'], ['programme.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('project', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_community_id'), ['community_id'], unique=False)
+        batch_op.create_index('ix_project_community_state', ['community_id', 'state'], unique=False)
+        batch_op.create_index('ix_project_district_programme_state_created', ['district_id', 'programme_id', 'state', 'created_at'], unique=False)
+        batch_op.create_index('ix_project_district_title', ['district_id', 'title'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_programme_id'), ['programme_id'], unique=False)
+        batch_op.create_index('ix_project_programme_state_created', ['programme_id', 'state', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_state'), ['state'], unique=False)
 
     op.create_table('budgetline',
@@ -243,13 +310,16 @@ def upgrade() -> None:
     sa.Column('provisional', sa.Boolean(), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('next_rung_index', sa.Integer(), nullable=True),
+    sa.Column('next_rung_on', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('project_id', 'kind', 'sequence', name='uq_milestone_node')
     )
     with op.batch_alter_table('milestone', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_milestone_due_date'), ['due_date'], unique=False)
-        batch_op.create_index(batch_op.f('ix_milestone_project_id'), ['project_id'], unique=False)
+        batch_op.create_index('ix_milestone_next_rung', ['next_rung_on', 'id'], unique=False, sqlite_where=sa.text('next_rung_on IS NOT NULL'), postgresql_where=sa.text('next_rung_on IS NOT NULL'))
+        batch_op.create_index('ix_milestone_project_state_due', ['project_id', 'state', 'due_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_milestone_state'), ['state'], unique=False)
 
     op.create_table('projectteammember',
@@ -338,7 +408,8 @@ def downgrade() -> None:
     op.drop_table('projectteammember')
     with op.batch_alter_table('milestone', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_milestone_state'))
-        batch_op.drop_index(batch_op.f('ix_milestone_project_id'))
+        batch_op.drop_index('ix_milestone_project_state_due')
+        batch_op.drop_index('ix_milestone_next_rung', sqlite_where=sa.text('next_rung_on IS NOT NULL'), postgresql_where=sa.text('next_rung_on IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_milestone_due_date'))
 
     op.drop_table('milestone')
@@ -352,8 +423,12 @@ def downgrade() -> None:
     op.drop_table('budgetline')
     with op.batch_alter_table('project', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_state'))
+        batch_op.drop_index('ix_project_programme_state_created')
         batch_op.drop_index(batch_op.f('ix_project_programme_id'))
         batch_op.drop_index(batch_op.f('ix_project_organisation_id'))
+        batch_op.drop_index('ix_project_district_title')
+        batch_op.drop_index('ix_project_district_programme_state_created')
+        batch_op.drop_index('ix_project_community_state')
         batch_op.drop_index(batch_op.f('ix_project_community_id'))
 
     op.drop_table('project')
@@ -361,6 +436,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_programmequota_programme_id'))
 
     op.drop_table('programmequota')
+    op.drop_table('user')
     with op.batch_alter_table('socialworker', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_socialworker_employer_id'))
 
@@ -378,6 +454,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_annualinspection_organisation_id'))
 
     op.drop_table('annualinspection')
+    with op.batch_alter_table('sweeprun', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sweeprun_ran_at'))
+        batch_op.drop_index(batch_op.f('ix_sweeprun_kind'))
+
+    op.drop_table('sweeprun')
     with op.batch_alter_table('region', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_region_path'))
         batch_op.drop_index(batch_op.f('ix_region_parent_id'))
@@ -390,7 +471,13 @@ def downgrade() -> None:
 
     op.drop_table('outboxmessage')
     op.drop_table('organisation')
+    op.drop_table('officialcalendaryear')
     op.drop_table('expert')
+    op.drop_table('escalationclaim')
+    with op.batch_alter_table('calendaroverride', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_calendaroverride_year'))
+
+    op.drop_table('calendaroverride')
     with op.batch_alter_table('auditevent', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auditevent_entity_type'))
         batch_op.drop_index(batch_op.f('ix_auditevent_entity_id'))

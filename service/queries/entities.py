@@ -8,11 +8,13 @@ from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from models.audit import AuditEvent
+from models.errors import DomainError
 from models.lifecycle import Lifecycle
 from models.lifecycles import NODE_REPORT, PROJECT, REVIEW_ASSIGNMENT
 from models.roles import Actor
+from models.scope import project_of
 from service.queries.milestones import get_milestone
-from service.queries.projects import get_project
+from service.queries.projects import blind_programmes, get_project
 from service.queries.reviews import get_assignment
 
 
@@ -48,6 +50,13 @@ def visible_entity(session: Session, *, actor: Actor, resource: Resource, entity
     return get_assignment(session, actor=actor, assignment_id=entity_id)
 
 
+class BlindReview(DomainError):
+    """Who did what would name the organisation, which a blind review hides from its experts."""
+
+    code = "blind_review"
+    status = 403
+
+
 class AuditEventPublic(BaseModel):
     id: int
     event: str
@@ -66,8 +75,10 @@ class AuditEventPublic(BaseModel):
 
 
 def audit_trail(session: Session, *, actor: Actor, resource: Resource, entity_id: int) -> list[AuditEventPublic]:
-    """Who did what to the entity, oldest first."""
-    visible_entity(session, actor=actor, resource=resource, entity_id=entity_id)
+    """Who did what to the entity, oldest first; not for a blind review's experts (actors and reasons name parties)."""
+    entity = visible_entity(session, actor=actor, resource=resource, entity_id=entity_id)
+    if blind_programmes(session, actor, {project_of(session, entity).programme_id}):
+        raise BlindReview("本批次实行盲评，评审专家不能查看申报及评审任务的操作记录")
     lifecycle = LIFECYCLE_OF[resource]
     events = session.exec(
         select(AuditEvent)

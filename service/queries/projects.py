@@ -6,11 +6,13 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, exists, false, func
+from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from models.errors import OutOfScope
 from models.guards import CLOSED_NODE_STATES
-from models.lifecycles import PROJECT
+from models.lifecycles import NODE_REPORT, PROJECT
 from models.milestone import Milestone
 from models.organisation import Organisation
 from models.programme import Programme
@@ -18,10 +20,9 @@ from models.project import BudgetLine, Project, ProjectTeamMember
 from models.region import Region, RegionLevel
 from models.roles import Actor, Role
 from models.scope import can_see
-from models.errors import OutOfScope
 from models.social_worker import SocialWorker
 from service.queries.common import Page, StateView, state_view
-from service.queries.scope import communities_under, visible_projects
+from service.queries.scope import visible_projects
 
 ProjectSort = Literal[
     "id", "-id", "created_at", "-created_at", "title", "-title", "state", "-state", "total_fen", "-total_fen"
@@ -95,25 +96,28 @@ class ProjectDetail(ProjectRow):
     budget_lines: list[BudgetLinePublic]
 
 
+OPEN_NODE_STATES = tuple(state for state in NODE_REPORT.states if state not in CLOSED_NODE_STATES)
+
+
 def overdue_nodes(today: date) -> ColumnElement[bool]:
-    """The project has a node still open after its due date."""
-    return exists().where(
-        Milestone.project_id == Project.id,
-        Milestone.state.not_in(CLOSED_NODE_STATES),  # type: ignore[attr-defined]
-        Milestone.due_date < today,
+    """The project has a node still open after its due date (open states listed, so the index answers alone)."""
+    return (
+        select(Milestone.id)
+        .where(
+            Milestone.project_id == Project.id,
+            Milestone.state.in_(OPEN_NODE_STATES),  # type: ignore[attr-defined]
+            Milestone.due_date < today,
+        )
+        .exists()
     )
 
 
 def _conditions(session: Session, actor: Actor, filters: ProjectFilters, today: date) -> list[ColumnElement[bool]]:
-    conditions = [visible_projects(session, actor)]
+    """The filters and the actor's scope; region filters and scope merge into one predicate on the narrowest region."""
+    regions = [r for r in (filters.district_id, filters.street_id, filters.community_id) if r is not None]
+    conditions = [visible_projects(session, actor, within=regions, programme_id=filters.programme_id)]
     if filters.programme_id is not None:
         conditions.append(Project.programme_id == filters.programme_id)  # type: ignore[arg-type]
-    for region_id in (filters.district_id, filters.street_id):
-        if region_id is not None:
-            path = session.exec(select(Region.path).where(Region.id == region_id)).first()  # type: ignore[call-overload]
-            conditions.append(false() if path is None else communities_under(path))
-    if filters.community_id is not None:
-        conditions.append(Project.community_id == filters.community_id)  # type: ignore[arg-type]
     if filters.organisation_id is not None:
         conditions.append(Project.organisation_id == filters.organisation_id)  # type: ignore[arg-type]
     if filters.states:
@@ -131,10 +135,14 @@ def _ordered(query: Select[Any], sort: ProjectSort) -> Select[Any]:
     return query.order_by(column.asc(), Project.id.asc())  # type: ignore[union-attr]
 
 
-def _row_query(conditions: Sequence[ColumnElement[bool]]) -> Select[Any]:
+def _row_query(conditions: Sequence[ColumnElement[bool]], today: date) -> Select[Any]:
+    """Each project with its places' and organisation's names and whether a node is overdue, in one statement."""
+    community, street, district = aliased(Region), aliased(Region), aliased(Region)
     return (
-        select(Project, Region.name, Region.path, Organisation.name)
-        .join(Region, Region.id == Project.community_id)  # type: ignore[arg-type]
+        select(Project, community.name, street.name, district.name, Organisation.name, overdue_nodes(today))  # type: ignore[call-overload]
+        .join(community, community.id == Project.community_id)  # type: ignore[arg-type]
+        .outerjoin(street, (street.id == community.parent_id) & (street.level == RegionLevel.STREET))  # type: ignore[arg-type]
+        .outerjoin(district, district.id == Project.district_id)  # type: ignore[arg-type]
         .join(Organisation, Organisation.id == Project.organisation_id)  # type: ignore[arg-type]
         .where(*conditions)
     )
@@ -143,10 +151,13 @@ def _row_query(conditions: Sequence[ColumnElement[bool]]) -> Select[Any]:
 def list_projects(
     session: Session, *, actor: Actor, filters: ProjectFilters, sort: ProjectSort, page: int, page_size: int, today: date
 ) -> Page[ProjectRow]:
+    """One page and the exact total: the page's ids come from the project table alone, then their rows are joined."""
     conditions = _conditions(session, actor, filters, today)
     total = session.exec(select(func.count()).select_from(Project).where(*conditions)).one()  # type: ignore[call-overload]
-    query = _ordered(_row_query(conditions), sort).offset((page - 1) * page_size).limit(page_size)
-    rows = _rows(session, actor, session.execute(query).all(), today)
+    page_ids = _ordered(select(Project.id).where(*conditions), sort).offset((page - 1) * page_size).limit(page_size)
+    ids = list(session.exec(page_ids).all())  # type: ignore[call-overload]
+    found = {row[0].id: row for row in session.execute(_row_query([Project.id.in_(ids)], today)).all()} if ids else {}  # type: ignore[union-attr]
+    rows = _rows(session, actor, [found[i] for i in ids])
     return Page[ProjectRow](items=rows, total=total, page=page, page_size=page_size)
 
 
@@ -154,35 +165,15 @@ def iter_project_rows(
     session: Session, *, actor: Actor, filters: ProjectFilters, sort: ProjectSort, today: date, chunk: int = 1000
 ) -> Iterator[ProjectRow]:
     """Every matching row, in order, a chunk at a time: what an export writes."""
-    query = _ordered(_row_query(_conditions(session, actor, filters, today)), sort)
+    query = _ordered(_row_query(_conditions(session, actor, filters, today), today), sort)
     for part in session.execute(query.execution_options(yield_per=chunk)).partitions():
-        yield from _rows(session, actor, part, today)
+        yield from _rows(session, actor, part)
 
 
-def _rows(session: Session, actor: Actor, results: Sequence[Any], today: date) -> list[ProjectRow]:
-    if not results:
-        return []
-    ids = [project.id for project, *_ in results]
-    late = set(
-        session.exec(  # type: ignore[call-overload]
-            select(Milestone.project_id).where(
-                Milestone.project_id.in_(ids),  # type: ignore[attr-defined]
-                Milestone.state.not_in(CLOSED_NODE_STATES),  # type: ignore[attr-defined]
-                Milestone.due_date < today,
-            ).distinct()
-        ).all()
-    )
-    ancestor_ids = {int(part) for _, _, path, _ in results for part in path.strip("/").split("/")}
-    ancestors = {
-        region_id: (name, level)
-        for region_id, name, level in session.execute(
-            select(Region.id, Region.name, Region.level).where(Region.id.in_(ancestor_ids))  # type: ignore[union-attr]
-        ).all()
-    }
-    hidden = _blind_programmes(session, actor, {project.programme_id for project, *_ in results})
+def _rows(session: Session, actor: Actor, results: Sequence[Any]) -> list[ProjectRow]:
+    hidden = blind_programmes(session, actor, {project.programme_id for project, *_ in results})
     rows = []
-    for project, community_name, path, organisation_name in results:
-        by_level = {ancestors[int(p)][1]: ancestors[int(p)][0] for p in path.strip("/").split("/") if int(p) in ancestors}
+    for project, community_name, street_name, district_name, organisation_name, overdue in results:
         blind = project.programme_id in hidden
         rows.append(
             ProjectRow(
@@ -191,20 +182,20 @@ def _rows(session: Session, actor: Actor, results: Sequence[Any], today: date) -
                 title=project.title,
                 community_id=project.community_id,
                 community_name=community_name,
-                street_name=by_level.get(RegionLevel.STREET),
-                district_name=by_level.get(RegionLevel.DISTRICT),
+                street_name=street_name,
+                district_name=district_name,
                 organisation_id=None if blind else project.organisation_id,
                 organisation_name=None if blind else organisation_name,
                 total_fen=project.total_fen,
                 created_at=project.created_at,
-                overdue=project.id in late,
+                overdue=bool(overdue),
                 **state_view(PROJECT, project, actor),
             )
         )
     return rows
 
 
-def _blind_programmes(session: Session, actor: Actor, programme_ids: set[int]) -> set[int]:
+def blind_programmes(session: Session, actor: Actor, programme_ids: set[int]) -> set[int]:
     """Programmes whose review hides the organisation from this reader (experts only)."""
     if actor.role is not Role.EXPERT or not programme_ids:
         return set()
@@ -222,8 +213,8 @@ def get_project(session: Session, *, actor: Actor, project_id: int) -> Project:
 
 def project_detail(session: Session, *, actor: Actor, project_id: int, today: date) -> ProjectDetail:
     project = get_project(session, actor=actor, project_id=project_id)
-    results = session.execute(_row_query([Project.id == project.id])).all()  # type: ignore[list-item]
-    row = _rows(session, actor, results, today)[0]
+    results = session.execute(_row_query([Project.id == project.id], today)).all()  # type: ignore[list-item]
+    row = _rows(session, actor, results)[0]
     programme = session.get(Programme, project.programme_id)
     assert programme is not None
     team = session.execute(

@@ -1,20 +1,17 @@
 """models.scope's rules as SQL filters, so that lists agree with `can_see` without loading every row."""
 
-from sqlalchemy import ColumnElement, exists, false, true
-from sqlmodel import Session, select
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, and_, exists, false, true
+from sqlmodel import Session, col, select
 
 from models.milestone import Milestone
+from models.programme import Programme
 from models.project import Project
-from models.region import Region
+from models.region import Region, RegionLevel
 from models.review import ReviewAssignment
 from models.roles import Actor, Role
 from models.scope import REGION_ROLES
-
-
-def _region_path(session: Session, region_id: int | None) -> str | None:
-    if region_id is None:
-        return None
-    return session.exec(select(Region.path).where(Region.id == region_id)).first()  # type: ignore[call-overload, no-any-return]
 
 
 def communities_under(path: str) -> ColumnElement[bool]:
@@ -23,22 +20,65 @@ def communities_under(path: str) -> ColumnElement[bool]:
     return Project.community_id.in_(subtree)  # type: ignore[attr-defined, no-any-return]
 
 
-def visible_projects(session: Session, actor: Actor) -> ColumnElement[bool]:
-    if actor.role is Role.ADMIN:
+def projects_within(region: Region) -> ColumnElement[bool]:
+    """Project rows in the region's subtree, by the narrowest column that says so (district_id: set at declaration)."""
+    if region.level == RegionLevel.COMMUNITY:
+        return Project.community_id == region.id  # type: ignore[return-value]
+    if region.level == RegionLevel.DISTRICT:
+        return Project.district_id == region.id  # type: ignore[return-value]
+    return communities_under(region.path)
+
+
+def region_scope(
+    session: Session, region_ids: Sequence[int], *, programme_id: int | None = None
+) -> ColumnElement[bool]:
+    """Projects within every one of these regions, as one predicate (none when the programme already implies it).
+
+    The regions' subtrees either nest (the narrowest decides) or are disjoint (nothing). A declaration's
+    community lies inside its programme's region, so a region that contains the programme's adds nothing.
+    """
+    wanted = set(region_ids)
+    top_id = select(Programme.region_id).where(Programme.id == programme_id).scalar_subquery()
+    found = session.exec(select(Region, Region.id == top_id).where(Region.id.in_(wanted) | (Region.id == top_id))).all()  # type: ignore[attr-defined, call-overload, union-attr]
+    regions = [region for region, _ in found if region.id in wanted]
+    if len(regions) != len(wanted):
+        return false()
+    narrowest = max(regions, key=lambda r: len(r.path))
+    if not all(narrowest.path.startswith(r.path) for r in regions):
+        return false()
+    if any(is_top and region.path.startswith(narrowest.path) for region, is_top in found):
         return true()
+    return projects_within(narrowest)
+
+
+def visible_projects(
+    session: Session, actor: Actor, *, within: Sequence[int] = (), programme_id: int | None = None
+) -> ColumnElement[bool]:
+    """The projects the actor may see, narrowed to the regions `within` (a list's filters) in the same predicate."""
+    if actor.role in REGION_ROLES:
+        return (
+            false()
+            if actor.region_id is None
+            else region_scope(session, [actor.region_id, *within], programme_id=programme_id)
+        )
+    narrowed: ColumnElement[bool] = region_scope(session, within, programme_id=programme_id) if within else true()
+    if actor.role is Role.ADMIN:
+        return narrowed
     if actor.role is Role.ORGANISATION:
-        return false() if actor.organisation_id is None else Project.organisation_id == actor.organisation_id  # type: ignore[return-value]
+        if actor.organisation_id is None:
+            return false()
+        return and_(col(Project.organisation_id) == actor.organisation_id, narrowed)
     if actor.role is Role.EXPERT:
         if actor.expert_id is None:
             return false()
-        return exists().where(
-            ReviewAssignment.project_id == Project.id,
-            ReviewAssignment.expert_id == actor.expert_id,
-            ReviewAssignment.state != "withdrawn",
+        return and_(
+            exists().where(
+                col(ReviewAssignment.project_id) == Project.id,
+                col(ReviewAssignment.expert_id) == actor.expert_id,
+                col(ReviewAssignment.state) != "withdrawn",
+            ),
+            narrowed,
         )
-    if actor.role in REGION_ROLES:
-        path = _region_path(session, actor.region_id)
-        return false() if path is None else communities_under(path)
     return false()
 
 

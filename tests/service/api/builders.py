@@ -80,13 +80,14 @@ def user(session: Session, role: Role, **scope: Any) -> User:
     )
 
 
-def city_programme(session: Session) -> Programme:
+def city_programme(session: Session, *, blind: bool = False) -> Programme:
     """Lanzhou 2022's rules over a city of its own, so that its regions are out of every other side's scope."""
     spec = read_programme_file(factories.PROGRAMMES / "lanzhou-2022.yaml")
     spec = spec.model_copy(
         update={
             "code": f"city-{uuid.uuid4().hex[:8]}",
             "region": RegionSpec(name=factories.unique("市"), level="city", subdivisions=spec.region.subdivisions),
+            "rubric": spec.rubric.model_copy(update={"blind": blind}),
         }
     )
     return install_programme(session, spec, now=factories.DECLARATION_DAY)
