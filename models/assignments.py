@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from models.audit import AuditEvent
+from models.audit import AuditEvent, record_audit
 from models.errors import (
     EventNotAllowedInState,
     OutOfScope,
@@ -107,28 +107,27 @@ def extend_review_due_date(
             raise StaleVersion("数据刚被他人修改，请刷新后重试")
         session.refresh(assignment)
         # The invitation's SEQUENCE: the creation sent 0, each extension one more.
-        sequence = 1 + session.exec(
-            select(func.count()).where(
-                AuditEvent.entity_type == REVIEW_ASSIGNMENT.name,
-                AuditEvent.entity_id == assignment.id,
-                AuditEvent.event == EXTEND_EVENT,
-            )
-        ).one()
-        audit = AuditEvent(
+        sequence = (
+            1
+            + session.exec(
+                select(func.count()).where(
+                    AuditEvent.entity_type == REVIEW_ASSIGNMENT.name,
+                    AuditEvent.entity_id == assignment.id,
+                    AuditEvent.event == EXTEND_EVENT,
+                )
+            ).one()
+        )
+        audit = record_audit(
+            session,
             entity_type=REVIEW_ASSIGNMENT.name,
-            entity_id=assignment.id,
+            entity=assignment,
             event=EXTEND_EVENT,
             from_state=assignment.state,
-            to_state=assignment.state,
-            entity_version=assignment.version,
-            actor_id=actor.user_id,
-            actor_role=actor.role.value,
-            on_behalf_of=actor.on_behalf_of,
+            actor=actor,
+            now=now,
             reason=(reason or "").strip() or None,
-            at=now,
             details={"from_due_date": previous.isoformat(), "to_due_date": due_date.isoformat(), "sequence": sequence},
         )
-        session.add(audit)
         queue_notice(
             session,
             template="review_extended",

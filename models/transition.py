@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session
 
-from models.audit import AuditEvent
+from models.audit import AuditEvent, record_audit
 from models.errors import (
     EventNotAllowedInState,
     OutOfScope,
@@ -72,21 +72,17 @@ def transition(
         details: dict[str, Any] = {}
         for effect in event.effects:
             details.update(effect(ctx))
-        audit = AuditEvent(
+        audit = record_audit(
+            session,
             entity_type=lifecycle.name,
-            entity_id=entity.id,
+            entity=entity,
             event=event.name,
             from_state=from_state,
-            to_state=event.target,
-            entity_version=entity.version,
-            actor_id=actor.user_id,
-            actor_role=actor.role.value,
-            on_behalf_of=actor.on_behalf_of,
+            actor=actor,
+            now=now,
             reason=ctx.reason,
-            at=now,
             details=details,
         )
-        session.add(audit)
         _queue_notices(ctx, lifecycle, event, from_state)
         session.flush()
     return TransitionResult(entity, audit)
@@ -158,19 +154,13 @@ def record_creation(
     session: Session, entity: Any, *, actor: Actor, now: datetime, details: dict[str, Any]
 ) -> AuditEvent:
     """A new entity enters its lifecycle's initial state; the audit trail starts here."""
-    lifecycle = lifecycle_of(entity)
-    audit = AuditEvent(
-        entity_type=lifecycle.name,
-        entity_id=entity.id,
+    return record_audit(
+        session,
+        entity_type=lifecycle_of(entity).name,
+        entity=entity,
         event="create",
         from_state=None,
-        to_state=lifecycle.initial,
-        entity_version=entity.version,
-        actor_id=actor.user_id,
-        actor_role=actor.role.value,
-        on_behalf_of=actor.on_behalf_of,
-        at=now,
+        actor=actor,
+        now=now,
         details=details,
     )
-    session.add(audit)
-    return audit

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from models.audit import AuditEvent
+from models.audit import record_audit
 from models.errors import StaleVersion
 from models.escalation import EscalationClaim
 from models.lifecycles import NODE_REPORT
@@ -56,19 +56,26 @@ def move_node(
     if node.due_date == to_due and node.provisional == provisional:
         return None
     version = node.version if expected_version is None else expected_version
-    claimed = set(session.execute(
-        select(EscalationClaim.rung_code).where(
-            EscalationClaim.entity_type == NODE_REPORT.name, EscalationClaim.entity_id == node.id
-        )
-    ).scalars())
+    claimed = set(
+        session.execute(
+            select(EscalationClaim.rung_code).where(
+                EscalationClaim.entity_type == NODE_REPORT.name, EscalationClaim.entity_id == node.id
+            )
+        ).scalars()
+    )
     next_index, next_day = ladder.first_unclaimed(claimed, to_due, calendar)
     from_due = node.due_date
     with session.begin_nested():
         moved = session.execute(
             update(Milestone)
             .where(Milestone.id == node.id, Milestone.version == version)  # type: ignore[arg-type]
-            .values(due_date=to_due, provisional=provisional, version=version + 1,
-                    next_rung_index=next_index, next_rung_on=next_day)
+            .values(
+                due_date=to_due,
+                provisional=provisional,
+                version=version + 1,
+                next_rung_index=next_index,
+                next_rung_on=next_day,
+            )
         )
         if moved.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleVersion("节点报告刚被他人修改，请刷新后重试")
@@ -79,20 +86,17 @@ def move_node(
             "provisional": provisional,
             "next_rung": ladder.rungs[next_index].code if next_index is not None else None,
         }
-        session.add(AuditEvent(
+        record_audit(
+            session,
             entity_type=NODE_REPORT.name,
-            entity_id=node.id,  # type: ignore[arg-type]
+            entity=node,
             event=event,
             from_state=node.state,
-            to_state=node.state,
-            entity_version=node.version,
-            actor_id=actor.user_id,
-            actor_role=actor.role.value,
-            on_behalf_of=actor.on_behalf_of,
+            actor=actor,
+            now=now,
             reason=reason,
-            at=now,
             details=details,
-        ))
+        )
         session.flush()
     assert node.id is not None
     return NodeMove(node.id, node.project_id, node.title, from_due, to_due, provisional)
@@ -129,8 +133,17 @@ def replan_project(
         plan = planned.get((node.kind, node.sequence))
         if plan is None:
             continue
-        move = move_node(session, node, to_due=plan.due_date, provisional=plan.provisional, calendar=calendar,
-                         ladder=ladder, actor=actor, now=now, reason=reason)
+        move = move_node(
+            session,
+            node,
+            to_due=plan.due_date,
+            provisional=plan.provisional,
+            calendar=calendar,
+            ladder=ladder,
+            actor=actor,
+            now=now,
+            reason=reason,
+        )
         if move is not None:
             moves.append(move)
     return moves
@@ -142,16 +155,19 @@ def replan_programme(
     """After a programme date changed (or a calendar year became official): every live project's open nodes."""
     calendar = calendar_from_db(session)
     projects = session.execute(
-        select(Project).where(
+        select(Project)
+        .where(
             Project.programme_id == programme.id,
             Project.state.in_(REPLANNED_PROJECT_STATES),  # type: ignore[attr-defined]
-        ).order_by(Project.id)  # type: ignore[arg-type]
+        )
+        .order_by(Project.id)  # type: ignore[arg-type]
     ).scalars()
     return [
         move
         for project in projects
-        for move in replan_project(session, project, calendar=calendar, actor=actor, now=now, reason=reason,
-                                   only_provisional=only_provisional)
+        for move in replan_project(
+            session, project, calendar=calendar, actor=actor, now=now, reason=reason, only_provisional=only_provisional
+        )
     ]
 
 
@@ -176,18 +192,31 @@ def shift_after_suspension(
         if lost <= 0 or node.due_date < suspended_on:
             continue
         to_due = calendar.add_working_days(node.due_date, lost)
-        move = move_node(session, node, to_due=to_due, provisional=calendar.plan_is_provisional(to_due),
-                         calendar=calendar, ladder=ladder, actor=actor, now=now, reason=reason)
+        move = move_node(
+            session,
+            node,
+            to_due=to_due,
+            provisional=calendar.plan_is_provisional(to_due),
+            calendar=calendar,
+            ladder=ladder,
+            actor=actor,
+            now=now,
+            reason=reason,
+        )
         if move is not None:
             moves.append(move)
     return moves
 
 
-def load_official_year(session: Session, path: Path, *, actor: Actor, now: datetime) -> tuple[OfficialYear, list[NodeMove]]:
+def load_official_year(
+    session: Session, path: Path, *, actor: Actor, now: datetime
+) -> tuple[OfficialYear, list[NodeMove]]:
     """Store a year's official schedule, then re-plan every open node that was provisional; the caller commits."""
     official = read_official_year(path)
     store_official_year(session, official, actor=actor, now=now)
-    reason = f"{official.year}年节假日安排已正式公布，重新计算暂定的截止日期" + (f"（{official.source}）" if official.source else "")
+    reason = f"{official.year}年节假日安排已正式公布，重新计算暂定的截止日期" + (
+        f"（{official.source}）" if official.source else ""
+    )
     moves = [
         move
         for programme in session.execute(select(Programme).order_by(Programme.id)).scalars()  # type: ignore[arg-type]
