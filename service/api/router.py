@@ -6,10 +6,13 @@ from service.api.problems import problem_responses
 from service.api.routes import (
     actions,
     audit,
+    calendar,
+    dev_mail,
     experts,
     imports,
     login,
     milestones,
+    notices,
     organisations,
     programmes,
     projects,
@@ -22,7 +25,20 @@ API_PREFIX = "/api/v1"
 
 api_router = APIRouter(responses=problem_responses(401, 403, 404, 409, 422))
 for module in (
-    login, regions, programmes, organisations, social_workers, experts, projects, milestones, review_assignments,
-    imports, actions, audit,
+    login,
+    regions,
+    programmes,
+    organisations,
+    social_workers,
+    experts,
+    projects,
+    milestones,
+    review_assignments,
+    calendar,
+    notices,
+    dev_mail,
+    imports,
+    actions,
+    audit,  # the generic /{resource}/… routes last
 ):
     api_router.include_router(module.router)

@@ -9,6 +9,7 @@ from schedules.calendar import shanghai_date
 from service.api.deps import ClockDep, CurrentActor, SessionDep, SettingsDep, require_roles
 from service.api.params import EntityId
 from service.api.problems import problem_responses
+from service.commands.extensions import MilestoneExtension, extend_milestone
 from service.commands.uploads import AttachmentStored, attach_to_milestone
 from service.queries.milestones import MilestoneDetail, milestone_detail
 
@@ -30,6 +31,22 @@ def upload_attachment(
 ) -> AttachmentStored:
     """上传节点报告附件（PDF、图片、Word、Excel）；提交报告时在 payload.attachments 中引用返回的 path。"""
     return attach_to_milestone(
-        session, milestone_id=milestone_id, filename=file.filename or "attachment", stream=file.file, actor=actor,
+        session,
+        milestone_id=milestone_id,
+        filename=file.filename or "attachment",
+        stream=file.file,
+        actor=actor,
         files_dir=settings.files_dir,
     )
+
+
+@router.post("/{milestone_id}/extension")
+def extend(
+    session: SessionDep,
+    now: ClockDep,
+    actor: Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR))],
+    milestone_id: EntityId,
+    data: MilestoneExtension,
+) -> MilestoneDetail:
+    """批准节点延期（须写明理由，记入审计）；已发出的督办不会重发，之后的督办从新的截止日期起算。"""
+    return extend_milestone(session, milestone_id=milestone_id, data=data, actor=actor, now=now)

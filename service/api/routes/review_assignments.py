@@ -9,6 +9,7 @@ from models.roles import Actor, Role
 from service.api.deps import ClockDep, CurrentActor, SessionDep, require_roles
 from service.api.params import EntityId, Format, OptionalId, PageNumber, PageSize
 from service.api.xlsx import XLSX_RESPONSES, xlsx_response
+from service.commands.extensions import AssignmentExtension, extend_assignment
 from service.commands.reviews import AssignmentCreate, create_assignment
 from service.excel.exporting import export_rows
 from service.queries import reviews
@@ -55,3 +56,13 @@ def assign(
     return create_assignment(session, data=data, actor=actor, now=now)
 
 
+@router.post("/{assignment_id}/extension")
+def extend(
+    session: SessionDep,
+    now: ClockDep,
+    actor: Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR))],
+    assignment_id: EntityId,
+    data: AssignmentExtension,
+) -> AssignmentDetail:
+    """延长专家的评审截止日期；专家会收到更新后的日历邀请。"""
+    return extend_assignment(session, assignment_id=assignment_id, data=data, actor=actor, now=now)

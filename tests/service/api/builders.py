@@ -1,13 +1,17 @@
 """A test client over the app bound to the test's own connection, and a world seen from every role."""
 
+import asyncio
+import email.policy
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from aiosmtpd.smtp import Envelope
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection
 from sqlmodel import Session
@@ -15,7 +19,9 @@ from sqlmodel import Session
 from models.assignments import assign_expert
 from models.expert import Expert
 from models.milestone import Milestone
+from models.notices import MESSAGE_ID_DOMAIN
 from models.organisation import Organisation
+from models.outbox import OutboxMessage, OutboxStatus
 from models.programme import Programme
 from models.programme_loader import install_programme, read_programme_file
 from models.programme_spec import RegionSpec
@@ -28,6 +34,7 @@ from models.user import User
 from service.api.deps import get_session
 from service.app import create_app
 from service.auth import create_access_token, create_user
+from service.mail.catcher import CatchingHandler, catcher_dir
 from service.settings import Settings
 from tests import factories
 from tests.models import lifecycle_paths as paths
@@ -75,8 +82,13 @@ def api_on(connection: Connection, files_dir: Path, now: datetime) -> Iterator[A
 
 def user(session: Session, role: Role, **scope: Any) -> User:
     return create_user(
-        session, username=factories.unique(f"{role.value}-"), password=PASSWORD, role=role,
-        now=factories.DECLARATION_DAY, display_name=f"测试{role.value}", **scope,
+        session,
+        username=factories.unique(f"{role.value}-"),
+        password=PASSWORD,
+        role=role,
+        now=factories.DECLARATION_DAY,
+        display_name=f"测试{role.value}",
+        **scope,
     )
 
 
@@ -116,8 +128,12 @@ def side(session: Session, programme: Programme | None = None) -> Side:
     paths.drive_project(session, cast, paths.TO_UNDER_REVIEW)
     expert = factories.expert(session)
     assignment = assign_expert(
-        session, project=cast.project, expert=expert, due_date=(factories.DECLARATION_DAY + timedelta(days=14)).date(),
-        actor=cast.actor(Role.CITY_COORDINATOR), now=factories.DECLARATION_DAY,
+        session,
+        project=cast.project,
+        expert=expert,
+        due_date=(factories.DECLARATION_DAY + timedelta(days=14)).date(),
+        actor=cast.actor(Role.CITY_COORDINATOR),
+        now=factories.DECLARATION_DAY,
     )
     paths.drive_project(session, cast, ["select", "contract", "start"], close_nodes=False)
     street = session.get(Region, cast.community.parent_id)
@@ -125,9 +141,16 @@ def side(session: Session, programme: Programme | None = None) -> Side:
     district = session.get(Region, street.parent_id)
     assert district is not None and district.level == RegionLevel.DISTRICT
     built = Side(
-        programme=programme, district=district, street=street, community=cast.community,
-        organisation=cast.organisation, worker=cast.team[0], expert=expert, project=cast.project,
-        milestone=factories.milestones(session, cast.project)[0], assignment=assignment,
+        programme=programme,
+        district=district,
+        street=street,
+        community=cast.community,
+        organisation=cast.organisation,
+        worker=cast.team[0],
+        expert=expert,
+        project=cast.project,
+        milestone=factories.milestones(session, cast.project)[0],
+        assignment=assignment,
     )
     built.users = {
         Role.CITY_COORDINATOR: user(session, Role.CITY_COORDINATOR, region_id=programme.region_id),
@@ -140,3 +163,47 @@ def side(session: Session, programme: Programme | None = None) -> Side:
     }
     session.flush()
     return built
+
+
+def failed_notice(
+    session: Session, now: datetime, *, error: str = "550 5.1.1 <x@example.invalid>: mailbox unavailable"
+) -> OutboxMessage:
+    """A notice the dispatcher gave up on, as it leaves one: failed, with the server's answer."""
+    key = uuid.uuid4().hex
+    row = OutboxMessage(
+        template="milestone_overdue",
+        entity_type="node_report",
+        entity_id=1,
+        recipient_party="street_office",
+        recipient_name="东岗街道办事处",
+        recipient_address="x@example.invalid",
+        params={},
+        message_id=f"<{key}@{MESSAGE_ID_DOMAIN}>",
+        status=OutboxStatus.FAILED,
+        attempts=1,
+        last_error=error,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def catch_mail(settings: Settings, *, subject: str = "节点报告逾期提醒", body: str = "请尽快提交节点报告。") -> str:
+    """Hand a mail to the dev catcher's own handler, which stores it; returns the stored file's name."""
+    directory = catcher_dir(settings)
+    before = set(directory.glob("*.eml")) if directory.is_dir() else set()
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["Subject"], message["From"], message["To"] = (
+        subject,
+        "三社联动平台 <noreply@sanshe.local>",
+        "org@example.cn",
+    )
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@{MESSAGE_ID_DOMAIN}>"
+    message.set_content(body)
+    envelope = Envelope()
+    envelope.content = envelope.original_content = message.as_bytes()
+    asyncio.run(CatchingHandler(directory).handle_DATA(None, None, envelope))  # type: ignore[arg-type]
+    (stored,) = set(directory.glob("*.eml")) - before
+    return stored.name

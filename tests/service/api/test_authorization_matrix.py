@@ -21,13 +21,20 @@ from service.queries.entities import Resource
 from tests import factories
 from tests.models import lifecycle_paths as paths
 from tests.service.api import workbooks
-from tests.service.api.builders import PASSWORD, Api, Side, api_on, side
+from tests.service.api.builders import PASSWORD, Api, Side, api_on, catch_mail, failed_notice, side
 from tests.service.excel.builders import credit_code
 
 IN, OUT = "in", "out"
 ALL = frozenset(Role)
-C, D, S, M, O, E, A = (Role.CITY_COORDINATOR, Role.DISTRICT_BUREAU, Role.STREET_OFFICE, Role.COMMUNITY,
-                       Role.ORGANISATION, Role.EXPERT, Role.ADMIN)
+C, D, S, M, O, E, A = (  # noqa: E741
+    Role.CITY_COORDINATOR,
+    Role.DISTRICT_BUREAU,
+    Role.STREET_OFFICE,
+    Role.COMMUNITY,
+    Role.ORGANISATION,
+    Role.EXPERT,
+    Role.ADMIN,
+)
 NOT_EXPERT = ALL - {E}
 PDF = b"%PDF-1.4\n% test attachment\n"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,8 +52,13 @@ Request = dict[str, Any]
 Expect = Callable[[Role, str, str | None], int]
 
 
-def rule(ok: int, allowed: frozenset[Role] = ALL, *, in_hidden: frozenset[Role] = frozenset(),
-         out_hidden: frozenset[Role] = ALL - {A}) -> Expect:
+def rule(
+    ok: int,
+    allowed: frozenset[Role] = ALL,
+    *,
+    in_hidden: frozenset[Role] = frozenset(),
+    out_hidden: frozenset[Role] = ALL - {A},
+) -> Expect:
     """Roles outside `allowed` (the administrator is always in) get 403; an unseen object 404; else `ok`."""
     allowed = allowed | {A}
 
@@ -93,21 +105,48 @@ def audit_rule(role: Role, scope: str, variant: str | None) -> int:
     return rule(200, in_hidden=hidden)(role, scope, variant)
 
 
+def expect_review_extension(role: Role, scope: str, variant: str | None) -> int:
+    """The coordinator's alone (the domain refuses even the administrator); a stale version stops at 409."""
+    if role is not C:
+        return 403
+    return 409 if scope == IN else 404
+
+
+OFFICIAL_2099 = """\
+year: 2099
+source: 矩阵测试
+holidays:
+  - {name: 元旦, start: 2099-01-01, end: 2099-01-02}
+"""
+
+
 def _entity(target: Side, resource: str) -> Any:
-    return {Resource.PROJECTS: target.project, Resource.MILESTONES: target.milestone,
-            Resource.REVIEW_ASSIGNMENTS: target.assignment}[Resource(resource)]
+    return {
+        Resource.PROJECTS: target.project,
+        Resource.MILESTONES: target.milestone,
+        Resource.REVIEW_ASSIGNMENTS: target.assignment,
+    }[Resource(resource)]
 
 
 def _declaration_body(w: World, target: Side) -> Request:
     place = factories.community(w.session, target.programme, target.district.name)
     team = factories.lanzhou_team(w.session, target.organisation)
     w.session.flush()
-    return {"json": {
-        "programme_id": target.programme.id, "community_id": place.id, "organisation_id": target.organisation.id,
-        "title": factories.unique("矩阵申报"), "total_fen": 30_000_000, "community_service_area_m2": 420,
-        "street_leader_consent_file": "files/consent.pdf", "team_worker_ids": [w_.id for w_ in team],
-        "budget_lines": [{"code": b.code, "name": b.name, "amount_fen": b.amount_fen} for b in factories.lanzhou_budget()],
-    }}
+    return {
+        "json": {
+            "programme_id": target.programme.id,
+            "community_id": place.id,
+            "organisation_id": target.organisation.id,
+            "title": factories.unique("矩阵申报"),
+            "total_fen": 30_000_000,
+            "community_service_area_m2": 420,
+            "street_leader_consent_file": "files/consent.pdf",
+            "team_worker_ids": [w_.id for w_ in team],
+            "budget_lines": [
+                {"code": b.code, "name": b.name, "amount_fen": b.amount_fen} for b in factories.lanzhou_budget()
+            ],
+        }
+    }
 
 
 def _assignment_body(w: World, target: Side) -> Request:
@@ -146,60 +185,128 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ),
     ("GET", f"{V1}/users/me"): Endpoint(everyone(), lambda w, t, _: {"url": f"{V1}/users/me"}),
     ("GET", f"{V1}/regions"): Endpoint(everyone(), lambda w, t, _: {}),
-    ("GET", f"{V1}/regions/{{region_id}}"): Endpoint(everyone(), lambda w, t, _: {"path": {"region_id": t.community.id}}),
+    ("GET", f"{V1}/regions/{{region_id}}"): Endpoint(
+        everyone(), lambda w, t, _: {"path": {"region_id": t.community.id}}
+    ),
     ("GET", f"{V1}/programmes"): Endpoint(everyone(), lambda w, t, _: {}),
     ("GET", f"{V1}/programmes/{{programme_id}}"): Endpoint(
-        everyone(), lambda w, t, _: {"path": {"programme_id": t.programme.id}}),
+        everyone(), lambda w, t, _: {"path": {"programme_id": t.programme.id}}
+    ),
     ("POST", f"{V1}/programmes"): Endpoint(
         rule(201, frozenset({C}), out_hidden=frozenset()),
-        lambda w, t, _: {"files": {"file": ("lanzhou-2022.yaml",
-                                            (factories.PROGRAMMES / "lanzhou-2022.yaml").read_bytes(), "application/yaml")}},
+        lambda w, t, _: {
+            "files": {
+                "file": (
+                    "lanzhou-2022.yaml",
+                    (factories.PROGRAMMES / "lanzhou-2022.yaml").read_bytes(),
+                    "application/yaml",
+                )
+            }
+        },
     ),
     ("GET", f"{V1}/organisations"): Endpoint(rule(200, NOT_EXPERT, out_hidden=frozenset()), lambda w, t, _: {}),
     ("GET", f"{V1}/organisations/{{organisation_id}}"): Endpoint(
         rule(200, NOT_EXPERT, out_hidden=frozenset({O})),
-        lambda w, t, _: {"path": {"organisation_id": t.organisation.id}}),
+        lambda w, t, _: {"path": {"organisation_id": t.organisation.id}},
+    ),
     ("POST", f"{V1}/organisations"): Endpoint(
         rule(201, frozenset({C, D}), out_hidden=frozenset()),
-        lambda w, t, _: {"json": {"name": factories.unique("机构"), "credit_code": credit_code(),
-                                  "registered_with_civil_affairs": True}}),
+        lambda w, t, _: {
+            "json": {
+                "name": factories.unique("机构"),
+                "credit_code": credit_code(),
+                "registered_with_civil_affairs": True,
+            }
+        },
+    ),
     ("GET", f"{V1}/social-workers"): Endpoint(rule(200, NOT_EXPERT, out_hidden=frozenset()), lambda w, t, _: {}),
     ("GET", f"{V1}/social-workers/{{worker_id}}"): Endpoint(
-        rule(200, NOT_EXPERT, out_hidden=frozenset({O})), lambda w, t, _: {"path": {"worker_id": t.worker.id}}),
+        rule(200, NOT_EXPERT, out_hidden=frozenset({O})), lambda w, t, _: {"path": {"worker_id": t.worker.id}}
+    ),
     ("POST", f"{V1}/social-workers"): Endpoint(
         rule(201, frozenset({C, D, O}), out_hidden=frozenset({O})),
-        lambda w, t, _: {"json": {"name": factories.unique("社工"), "qualification": "assistant",
-                                  "employer_id": t.organisation.id}}),
+        lambda w, t, _: {
+            "json": {"name": factories.unique("社工"), "qualification": "assistant", "employer_id": t.organisation.id}
+        },
+    ),
     ("GET", f"{V1}/experts"): Endpoint(rule(200, frozenset({C, E}), out_hidden=frozenset()), lambda w, t, _: {}),
     ("GET", f"{V1}/experts/{{expert_id}}"): Endpoint(
-        rule(200, frozenset({C, E}), out_hidden=frozenset({E})), lambda w, t, _: {"path": {"expert_id": t.expert.id}}),
+        rule(200, frozenset({C, E}), out_hidden=frozenset({E})), lambda w, t, _: {"path": {"expert_id": t.expert.id}}
+    ),
     ("POST", f"{V1}/experts"): Endpoint(
-        rule(201, frozenset({C}), out_hidden=frozenset()), lambda w, t, _: {"json": {"name": factories.unique("专家")}}),
-    ("GET", f"{V1}/projects"): Endpoint(
-        everyone(), lambda w, t, _: {"params": {"programme_id": t.programme.id}}),
-    ("GET", f"{V1}/projects/{{project_id}}"): Endpoint(rule(200), lambda w, t, _: {"path": {"project_id": t.project.id}}),
+        rule(201, frozenset({C}), out_hidden=frozenset()), lambda w, t, _: {"json": {"name": factories.unique("专家")}}
+    ),
+    ("GET", f"{V1}/projects"): Endpoint(everyone(), lambda w, t, _: {"params": {"programme_id": t.programme.id}}),
+    ("GET", f"{V1}/projects/{{project_id}}"): Endpoint(
+        rule(200), lambda w, t, _: {"path": {"project_id": t.project.id}}
+    ),
     ("POST", f"{V1}/projects"): Endpoint(
-        rule(201, frozenset({O}), out_hidden=frozenset({O})), lambda w, t, _: _declaration_body(w, t)),
+        rule(201, frozenset({O}), out_hidden=frozenset({O})), lambda w, t, _: _declaration_body(w, t)
+    ),
     ("GET", f"{V1}/projects/{{project_id}}/milestones"): Endpoint(
-        rule(200, in_hidden=frozenset({E})), lambda w, t, _: {"path": {"project_id": t.project.id}}),
+        rule(200, in_hidden=frozenset({E})), lambda w, t, _: {"path": {"project_id": t.project.id}}
+    ),
     ("GET", f"{V1}/milestones/{{milestone_id}}"): Endpoint(
-        rule(200, in_hidden=frozenset({E})), lambda w, t, _: {"path": {"milestone_id": t.milestone.id}}),
+        rule(200, in_hidden=frozenset({E})), lambda w, t, _: {"path": {"milestone_id": t.milestone.id}}
+    ),
     ("POST", f"{V1}/milestones/{{milestone_id}}/attachments"): Endpoint(
         rule(201, frozenset({O}), out_hidden=frozenset({O})),
-        lambda w, t, _: {"path": {"milestone_id": t.milestone.id}, "files": {"file": ("报告.pdf", PDF, "application/pdf")}}),
+        lambda w, t, _: {
+            "path": {"milestone_id": t.milestone.id},
+            "files": {"file": ("报告.pdf", PDF, "application/pdf")},
+        },
+    ),
+    ("POST", f"{V1}/milestones/{{milestone_id}}/extension"): Endpoint(
+        rule(409, frozenset({C})),
+        lambda w, t, _: {
+            "path": {"milestone_id": t.milestone.id},
+            "json": {"new_due_date": "2030-01-07", "reason": "矩阵测试", "expected_version": 999},
+        },
+    ),
     ("GET", f"{V1}/review-assignments"): Endpoint(everyone(), lambda w, t, _: {"params": {"project_id": t.project.id}}),
     ("GET", f"{V1}/review-assignments/{{assignment_id}}"): Endpoint(
-        rule(200), lambda w, t, _: {"path": {"assignment_id": t.assignment.id}}),
+        rule(200), lambda w, t, _: {"path": {"assignment_id": t.assignment.id}}
+    ),
     ("POST", f"{V1}/review-assignments"): Endpoint(
-        rule(201, frozenset({C}), out_hidden=frozenset({C})), lambda w, t, _: _assignment_body(w, t)),
+        rule(201, frozenset({C}), out_hidden=frozenset({C})), lambda w, t, _: _assignment_body(w, t)
+    ),
+    ("POST", f"{V1}/review-assignments/{{assignment_id}}/extension"): Endpoint(
+        expect_review_extension,
+        lambda w, t, _: {
+            "path": {"assignment_id": t.assignment.id},
+            "json": {"new_due_date": "2030-01-07", "reason": "矩阵测试", "expected_version": 999},
+        },
+    ),
+    ("GET", f"{V1}/calendar/official-years"): Endpoint(everyone(), lambda w, t, _: {}),
+    ("POST", f"{V1}/calendar/official-years"): Endpoint(
+        rule(200, frozenset({C}), out_hidden=frozenset()),
+        lambda w, t, _: {"files": {"file": ("2099.yaml", OFFICIAL_2099.encode(), "application/yaml")}},
+    ),
+    ("GET", f"{V1}/notices"): Endpoint(
+        rule(200, frozenset({C}), out_hidden=frozenset()), lambda w, t, _: {"params": {"status": "failed"}}
+    ),
+    ("POST", f"{V1}/notices/{{notice_id}}/requeue"): Endpoint(
+        rule(200, frozenset({C}), out_hidden=frozenset()),
+        lambda w, t, _: {"path": {"notice_id": failed_notice(w.session, factories.DECLARATION_DAY).id}},
+    ),
+    ("GET", f"{V1}/dev/caught-mail"): Endpoint(rule(200, frozenset({C}), out_hidden=frozenset()), lambda w, t, _: {}),
+    ("GET", f"{V1}/dev/caught-mail/{{name}}"): Endpoint(
+        rule(200, frozenset({C}), out_hidden=frozenset()),
+        lambda w, t, _: {"path": {"name": catch_mail(w.api.settings)}},
+    ),
     ("POST", f"{V1}/imports/{{kind}}"): Endpoint(
-        expect_import, lambda w, t, kind: {"path": {"kind": kind}, **_import_body(w, t, kind or "")},
-        variants=kinds.KINDS),
+        expect_import,
+        lambda w, t, kind: {"path": {"kind": kind}, **_import_body(w, t, kind or "")},
+        variants=kinds.KINDS,
+    ),
     ("POST", f"{V1}/{{resource}}/{{entity_id}}/actions/{{event}}"): Endpoint(
         expect_action,
         lambda w, t, resource: {
-            "path": {"resource": resource, "entity_id": _entity(t, resource or "").id,
-                     "event": ACTIONS[resource or ""][0]},
+            "path": {
+                "resource": resource,
+                "entity_id": _entity(t, resource or "").id,
+                "event": ACTIONS[resource or ""][0],
+            },
             "json": {"expected_version": 999, "reason": "矩阵测试"},
         },
         variants=tuple(Resource),
@@ -261,8 +368,10 @@ def test_cells(world: World, method: str, path: str) -> None:
                     headers = world.api.headers(user)
                 response = _send(world, method, path, request, headers)
                 if response.status_code != expected:
-                    wrong.append(f"{role.value:17} {scope:3} {variant or '':18} expected {expected}, "
-                                 f"got {response.status_code}: {response.text[:160]}")
+                    wrong.append(
+                        f"{role.value:17} {scope:3} {variant or '':18} expected {expected}, "
+                        f"got {response.status_code}: {response.text[:160]}"
+                    )
                 elif expected >= 400:
                     assert response.headers["content-type"] == "application/problem+json"
                     if expected == 409:

@@ -1,0 +1,67 @@
+"""The coordinator gives a node report or an expert's review more time: the domain's extension, then commit."""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from models.assignments import extend_review_due_date
+from models.roles import Actor
+from schedules.calendar import shanghai_date
+from schedules.extensions import grant_extension
+from service.fields import MAX_INT, text
+from service.queries.milestones import MilestoneDetail, get_milestone, milestone_detail
+from service.queries.reviews import AssignmentDetail, assignment_detail, get_assignment
+
+# Within the years the working calendar can count in.
+DueDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31), description="新的截止日期")]
+Version = Annotated[int, Field(ge=0, le=MAX_INT, description="读取时的版本号，防止覆盖他人的修改")]
+
+
+class MilestoneExtension(BaseModel):
+    new_due_date: DueDate
+    reason: text(2000)  # type: ignore[valid-type]
+    expected_version: Version | None = None  # left out: the version the node has now
+
+
+class AssignmentExtension(BaseModel):
+    new_due_date: DueDate
+    expected_version: Version
+    reason: text(2000) | None = None  # type: ignore[valid-type]
+
+
+def extend_milestone(
+    session: Session, *, milestone_id: int, data: MilestoneExtension, actor: Actor, now: datetime
+) -> MilestoneDetail:
+    """Move the node's due date (audited with the reason); rungs already sent stay sent. Committed."""
+    node = get_milestone(session, actor=actor, milestone_id=milestone_id)
+    grant_extension(
+        session,
+        node,
+        new_due=data.new_due_date,
+        actor=actor,
+        expected_version=node.version if data.expected_version is None else data.expected_version,
+        now=now,
+        reason=data.reason,
+    )
+    session.commit()
+    return milestone_detail(session, actor=actor, milestone_id=milestone_id, today=shanghai_date(now))
+
+
+def extend_assignment(
+    session: Session, *, assignment_id: int, data: AssignmentExtension, actor: Actor, now: datetime
+) -> AssignmentDetail:
+    """Move the review's due date; the expert is sent the updated invitation through the outbox. Committed."""
+    assignment = get_assignment(session, actor=actor, assignment_id=assignment_id)
+    extend_review_due_date(
+        session,
+        assignment=assignment,
+        due_date=data.new_due_date,
+        actor=actor,
+        expected_version=data.expected_version,
+        now=now,
+        reason=data.reason,
+    )
+    session.commit()
+    return assignment_detail(session, actor=actor, assignment_id=assignment_id)

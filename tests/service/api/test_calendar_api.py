@@ -1,0 +1,93 @@
+"""The coordinator loads a year's official holidays over HTTP: provisional nodes in it are re-planned."""
+
+from datetime import date, datetime
+from pathlib import Path
+
+import httpx
+from sqlmodel import Session
+
+from models.programme_loader import load_programme
+from models.roles import Role
+from schedules.calendar import SHANGHAI
+from tests import factories
+from tests.factories import DECLARATION_DAY
+from tests.schedules.builders import started_project
+from tests.service.api.builders import Api, user
+
+V1 = "/api/v1"
+URL = f"{V1}/calendar/official-years"
+OFFICIAL_2027 = """\
+year: 2027
+source: 测试用的2027年节假日安排
+holidays:
+  - {name: 端午节, start: 2027-06-09, end: 2027-06-11}
+working_days:
+  - {name: 端午节调休上班, day: 2027-06-12}
+"""
+
+
+def _upload(api: Api, headers: dict[str, str], text: str, name: str = "2027.yaml") -> httpx.Response:
+    return api.client.post(URL, headers=headers, files={"file": (name, text.encode(), "application/yaml")})
+
+
+def test_loading_the_official_year_replans_a_provisional_node(session: Session, api: Api, tmp_path: Path) -> None:
+    source = (factories.PROGRAMMES / "lanzhou-2022.yaml").read_text(encoding="utf-8")
+    for old, new in (
+        ("code: lanzhou-2022", f"code: {factories.unique('lz-').lower()}"),
+        ("declaration: {start: 2022-05-31, end: 2022-08-30}", "declaration: {start: 2022-05-31, end: 2027-02-28}"),
+        (
+            "implementation: {start: 2022-09-27, end: 2023-09-27}",
+            "implementation: {start: 2027-03-09, end: 2027-12-09}",
+        ),
+        ("acceptance: {start: 2023-09-05, end: 2023-09-30}", "acceptance: {start: 2027-12-01, end: 2027-12-30}"),
+    ):
+        assert old in source
+        source = source.replace(old, new)
+    (tmp_path / "later.yaml").write_text(source, encoding="utf-8")
+    programme = load_programme(session, tmp_path / "later.yaml", now=DECLARATION_DAY)
+    cast = started_project(session, programme=programme, start_day=date(2027, 3, 9))
+    june = next(n for n in factories.milestones(session, cast.project) if (n.kind, n.sequence) == ("supervision", 1))
+    api.clock.now = datetime(2026, 12, 1, 9, tzinfo=SHANGHAI)
+    coordinator = api.headers(user(session, Role.CITY_COORDINATOR, region_id=programme.region_id))
+    node_url = f"{V1}/milestones/{june.id}"
+    before = api.client.get(node_url, headers=coordinator).json()
+    assert (before["due_date"], before["provisional"]) == ("2027-06-09", True)  # weekends only until it is official
+
+    loaded = _upload(api, coordinator, OFFICIAL_2027)
+    assert loaded.status_code == 200, loaded.text
+    result = loaded.json()
+    assert (result["year"], result["source"]) == (2027, "测试用的2027年节假日安排")
+    move = next(m for m in result["moves"] if m["node_id"] == june.id)
+    assert (move["from_due"], move["to_due"], move["provisional"]) == ("2027-06-09", "2027-06-12", False)
+    after = api.client.get(node_url, headers=coordinator).json()
+    assert (after["due_date"], after["provisional"]) == ("2027-06-12", False)
+    trail = api.client.get(f"{node_url}/audit", headers=coordinator).json()
+    assert any(e["event"] == "replan" and "2027年节假日安排已正式公布" in (e["reason"] or "") for e in trail)
+
+    organisation = api.headers(user(session, Role.ORGANISATION, organisation_id=cast.organisation.id))
+    (year,) = [y for y in api.client.get(URL, headers=organisation).json() if y["year"] == 2027]
+    assert [(d["day"], d["working"], d["name"]) for d in year["days"]] == [
+        ("2027-06-09", False, "端午节"),
+        ("2027-06-10", False, "端午节"),
+        ("2027-06-11", False, "端午节"),
+        ("2027-06-12", True, "端午节调休上班"),
+    ]
+    assert _upload(api, organisation, OFFICIAL_2027).status_code == 403
+
+
+def test_a_malformed_file_is_refused_naming_the_field(session: Session, api: Api) -> None:
+    coordinator = api.headers(user(session, Role.CITY_COORDINATOR, region_id=factories.lanzhou(session).region_id))
+    cases = [  # (file, words the detail must hold)
+        ("year: 2027\nholidays:\n  - {name: 端午节, start: 2027-06-09}\n", "2027.yaml 字段 holidays.0.end"),
+        ("year: 2027\nholidays: [\n", "YAML 语法错误"),
+        ("year: 2027\nworking_days:\n  - {day: 2027-02-30}\n", "日期或数值无效"),
+        ("year: 2027\nholidays:\n  - {name: 元旦, start: 2028-01-01, end: 2028-01-01}\n", "日期不在 2027 年内"),
+    ]
+    for text, words in cases:
+        refused = _upload(api, coordinator, text)
+        assert refused.status_code == 422, refused.text
+        problem = refused.json()
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert words in problem["detail"], problem
+    assert "line 3" in _upload(api, coordinator, "year: 2027\nholidays: [\n").json()["detail"]
+    assert all(y["year"] != 2027 for y in api.client.get(URL, headers=coordinator).json())  # nothing was stored
