@@ -53,29 +53,64 @@ class Tally:
 
 
 def params(i: int) -> dict[str, object]:
-    return {"project_id": i, "project_title": f"邻里守望计划第{i}号", "event_label": "启动实施",
-            "from_state_label": "已签订购买协议", "to_state_label": "实施中", "reason": None}
+    return {
+        "project_id": i,
+        "project_title": f"邻里守望计划第{i}号",
+        "event_label": "启动实施",
+        "from_state_label": "已签订购买协议",
+        "to_state_label": "实施中",
+        "reason": None,
+    }
 
 
 def fill_outbox(session: Session, count: int, rounds: int) -> None:
     """Round r's rows fall due r minutes after START, so each round's dispatch claims only its own."""
     per_round = count // rounds
-    session.execute(insert(OutboxMessage), [
-        {"template": "project_started", "entity_type": "project", "entity_id": i, "recipient_party": "organisation",
-         "recipient_name": f"第{i}社会工作服务中心", "recipient_address": f"org{i}@example.cn", "params": params(i),
-         "message_id": f"<outbox.{i}@{MESSAGE_ID_DOMAIN}>", "status": OutboxStatus.PENDING, "attempts": 0,
-         "next_attempt_at": START + timedelta(minutes=i // per_round), "created_at": START}
-        for i in range(per_round * rounds)
-    ])
+    session.execute(
+        insert(OutboxMessage),
+        [
+            {
+                "template": "project_started",
+                "entity_type": "project",
+                "entity_id": i,
+                "recipient_party": "organisation",
+                "recipient_name": f"第{i}社会工作服务中心",
+                "recipient_address": f"org{i}@example.cn",
+                "params": params(i),
+                "message_id": f"<outbox.{i}@{MESSAGE_ID_DOMAIN}>",
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": START + timedelta(minutes=i // per_round),
+                "created_at": START,
+            }
+            for i in range(per_round * rounds)
+        ],
+    )
     session.commit()
 
 
 def prebuilt(count: int) -> list[OutgoingMail]:
     sender = parse_sender(SENDER)
     return [
-        compose([ClaimedNotice(i, "project_started", "project", i, f"第{i}社会工作服务中心", f"raw{i}@example.cn",
-                               params(i), f"<raw.{i}@{MESSAGE_ID_DOMAIN}>", None, 1)],
-                sender=sender, public_url=PUBLIC_URL, now=START)
+        compose(
+            [
+                ClaimedNotice(
+                    i,
+                    "project_started",
+                    "project",
+                    i,
+                    f"第{i}社会工作服务中心",
+                    f"raw{i}@example.cn",
+                    params(i),
+                    f"<raw.{i}@{MESSAGE_ID_DOMAIN}>",
+                    None,
+                    1,
+                )
+            ],
+            sender=sender,
+            public_url=PUBLIC_URL,
+            now=START,
+        )
         for i in range(count)
     ]
 
@@ -109,7 +144,7 @@ async def compare(
         SmtpPool(SmtpConfig(catcher.host, catcher.port), size=connections) as pool,
     ):
         for r in range(rounds):
-            chunk = raw_mails[r * per_round:(r + 1) * per_round]
+            chunk = raw_mails[r * per_round : (r + 1) * per_round]
             now = START + timedelta(minutes=r)
             if r % 2 == 0:
                 await raw_round(smtp, chunk, raw)
@@ -126,8 +161,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgres"],
-                        help="a fresh SQLite file, or a PostgreSQL schema dropped afterwards")
+    parser.add_argument(
+        "--backend",
+        default="sqlite",
+        choices=["sqlite", "postgres"],
+        help="a fresh SQLite file, or a PostgreSQL schema dropped afterwards",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     log.setLevel(logging.INFO)
@@ -135,17 +174,34 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, database(args.backend) as engine:
         with CatcherProcess(Path(tmp) / "caught") as catcher, Session(engine, expire_on_commit=False) as session:
             fill_outbox(session, args.messages, args.rounds)
-            raw, outbox = asyncio.run(compare(
-                session, catcher, messages=args.messages, rounds=args.rounds, connections=args.connections,
-                batch_size=args.batch_size,
-            ))
+            raw, outbox = asyncio.run(
+                compare(
+                    session,
+                    catcher,
+                    messages=args.messages,
+                    rounds=args.rounds,
+                    connections=args.connections,
+                    batch_size=args.batch_size,
+                )
+            )
             caught = len(list((Path(tmp) / "caught").glob("*.eml")))
 
-    log.info("raw aiosmtplib loop, 1 connection  : %5d mails in %6.2f s = %5.0f mails/s; client CPU %.2f ms/mail",
-             raw.mails, raw.seconds, raw.rate, raw.cpu_ms_per_mail)
-    log.info("outbox dispatcher, %d connections   : %5d mails in %6.2f s = %5.0f mails/s; client CPU %.2f ms/mail"
-             " (claim, render, build, send, mark)", args.connections, outbox.mails, outbox.seconds, outbox.rate,
-             outbox.cpu_ms_per_mail)
+    log.info(
+        "raw aiosmtplib loop, 1 connection  : %5d mails in %6.2f s = %5.0f mails/s; client CPU %.2f ms/mail",
+        raw.mails,
+        raw.seconds,
+        raw.rate,
+        raw.cpu_ms_per_mail,
+    )
+    log.info(
+        "outbox dispatcher, %d connections   : %5d mails in %6.2f s = %5.0f mails/s; client CPU %.2f ms/mail"
+        " (claim, render, build, send, mark)",
+        args.connections,
+        outbox.mails,
+        outbox.seconds,
+        outbox.rate,
+        outbox.cpu_ms_per_mail,
+    )
     log.info("ratio dispatcher / raw             : %.2f (goal >= 0.8; %s)", outbox.rate / raw.rate, args.backend)
     log.info("caught by the server               : %d of %d", caught, raw.mails + outbox.mails)
 

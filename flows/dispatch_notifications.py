@@ -78,11 +78,17 @@ async def dispatch_notifications(request: DispatchRequest) -> DispatchSummary:
             if report.unreachable:
                 break
     key = await publish_dispatch_table(total)
-    log.info("发出 %d 封邮件：%d 条已发送，%d 条稍后重试，%d 条失败",
-             total.mails, total.sent, total.retried, total.failed)
+    log.info(
+        "发出 %d 封邮件：%d 条已发送，%d 条稍后重试，%d 条失败", total.mails, total.sent, total.retried, total.failed
+    )
     return DispatchSummary(
-        batches=total.batches, mails=total.mails, sent=total.sent, retried=total.retried, failed=total.failed,
-        unreachable=total.unreachable, artifact_key=key,
+        batches=total.batches,
+        mails=total.mails,
+        sent=total.sent,
+        retried=total.retried,
+        failed=total.failed,
+        unreachable=total.unreachable,
+        artifact_key=key,
     )
 
 

@@ -82,8 +82,13 @@ def publish_sweep_table(as_of: date, claimed: dict[str, dict[str, int]], rungs: 
     with Session(flow_engine()) as session:
         counts = district_counts(session, as_of)
     table = [
-        {"区": c.district, "应完成": c.due, "已完成": c.done, "逾期未完成": c.late,
-         **{f"新升级 {rung}": claimed.get(c.district, {}).get(rung, 0) for rung in rungs}}
+        {
+            "区": c.district,
+            "应完成": c.due,
+            "已完成": c.done,
+            "逾期未完成": c.late,
+            **{f"新升级 {rung}": claimed.get(c.district, {}).get(rung, 0) for rung in rungs},
+        }
         for c in counts
     ]
     create_table_artifact(table, key=ARTIFACT_KEY, description=f"节点督办 {as_of}：各区节点完成与新升级情况")
@@ -104,8 +109,9 @@ def enforce_milestones(request: SweepRequest) -> SweepReport:
     as_of = request.as_of or shanghai_date(now)
     with concurrency(SWEEP_LIMIT, occupy=1):  # a limit, if created, keeps sweeps from overlapping
         ids = list_due_nodes(as_of)
-        batches = [claim_batch(ids[i:i + request.batch_size], as_of, now)
-                   for i in range(0, len(ids), request.batch_size)]
+        batches = [
+            claim_batch(ids[i : i + request.batch_size], as_of, now) for i in range(0, len(ids), request.batch_size)
+        ]
     claimed: dict[str, Counter[str]] = {}
     for batch in batches:
         for district, rungs in batch.claimed.items():
@@ -115,8 +121,14 @@ def enforce_milestones(request: SweepRequest) -> SweepReport:
     notices = sum(b.notices for b in batches)
     record_heartbeat(as_of, now, len(ids), sum(sum(c.values()) for c in claimed.values()), notices)
     log.info("督办 %s：%d 个节点到期，%d 条通知", as_of, len(ids), notices)
-    return SweepReport(as_of=as_of, due_nodes=len(ids), batches=len(batches),
-                       claimed={d: dict(c) for d, c in claimed.items()}, notices=notices, artifact_key=key)
+    return SweepReport(
+        as_of=as_of,
+        due_nodes=len(ids),
+        batches=len(batches),
+        claimed={d: dict(c) for d, c in claimed.items()},
+        notices=notices,
+        artifact_key=key,
+    )
 
 
 def programme_tags(as_of: date) -> list[str]:

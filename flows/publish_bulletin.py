@@ -36,15 +36,33 @@ def build_and_send(request: BulletinRequest, as_of: date, now: datetime) -> Bull
     """Count, write the .xlsx and queue the notices in one transaction (a rerun queues nothing new)."""
     period = parse_period(request.period)
     with session_scope(flow_engine()) as session:
-        result = publish(session, programme_code=request.programme, period=period, as_of=as_of, now=now,
-                         files_dir=get_settings().files_dir)
+        result = publish(
+            session,
+            programme_code=request.programme,
+            period=period,
+            as_of=as_of,
+            now=now,
+            files_dir=get_settings().files_dir,
+        )
     districts: list[dict[str, int | str]] = [
-        {"区": d.district, "应完成": d.due, "按期完成": d.done_on_time, "逾期完成": d.done_late,
-         "逾期未完成": d.overdue, "最长逾期（工作日）": d.max_working_days_late}
+        {
+            "区": d.district,
+            "应完成": d.due,
+            "按期完成": d.done_on_time,
+            "逾期完成": d.done_late,
+            "逾期未完成": d.overdue,
+            "最长逾期（工作日）": d.max_working_days_late,
+        }
         for d in result.districts
     ]
-    return BulletinReport(programme=request.programme, period=period.label, as_of=as_of, file=str(result.path),
-                          districts=districts, notices=result.notices)
+    return BulletinReport(
+        programme=request.programme,
+        period=period.label,
+        as_of=as_of,
+        file=str(result.path),
+        districts=districts,
+        notices=result.notices,
+    )
 
 
 @flow(name="publish-bulletin", flow_run_name="bulletin-{request.programme}-{request.period}")
@@ -54,9 +72,11 @@ def publish_bulletin(request: BulletinRequest) -> BulletinReport:
     as_of = request.as_of or min(period.last, shanghai_date(now))
     report = build_and_send(request, as_of, now)
     create_table_artifact(
-        report.districts, key=f"bulletin-{request.programme}",
+        report.districts,
+        key=f"bulletin-{request.programme}",
         description=f"节点工作完成情况通报 {report.period}（统计至 {as_of}），全文：{report.file}",
     )
-    get_run_logger().info("通报 %s %s：%d 个区，%d 条通知", request.programme, report.period,
-                          len(report.districts), report.notices)
+    get_run_logger().info(
+        "通报 %s %s：%d 个区，%d 条通知", request.programme, report.period, len(report.districts), report.notices
+    )
     return report

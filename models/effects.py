@@ -55,8 +55,13 @@ def replan_after_resume(ctx: TransitionContext) -> dict[str, Any]:
     if suspended_at is None:
         return {"nodes_moved": 0}
     moves = shift_after_suspension(
-        ctx.session, project, suspended_on=shanghai_date(suspended_at), resumed_on=shanghai_date(ctx.now),
-        actor=ctx.actor, now=ctx.now, reason=f"项目恢复实施，顺延暂停期间的工作日（{ctx.reason or '恢复实施'}）",
+        ctx.session,
+        project,
+        suspended_on=shanghai_date(suspended_at),
+        resumed_on=shanghai_date(ctx.now),
+        actor=ctx.actor,
+        now=ctx.now,
+        reason=f"项目恢复实施，顺延暂停期间的工作日（{ctx.reason or '恢复实施'}）",
     )
     return {"nodes_moved": len(moves)}
 
@@ -111,7 +116,9 @@ def record_scores(ctx: TransitionContext) -> dict[str, Any]:
     comments: dict[str, str] = ctx.payload.get("comments", {})
     for criterion, score in scores.items():
         ctx.session.add(
-            ReviewScore(assignment_id=ctx.entity.id, criterion=criterion, score=score, comment=comments.get(criterion, ""))
+            ReviewScore(
+                assignment_id=ctx.entity.id, criterion=criterion, score=score, comment=comments.get(criterion, "")
+            )
         )
     return {"total_score": sum(scores.values())}
 

@@ -17,8 +17,13 @@ class Milestone(SQLModel, table=True):
         UniqueConstraint("project_id", "kind", "sequence", name="uq_milestone_node"),
         # The sweep reads only the nodes whose next rung is due: its cost follows the work due now. Partial:
         # closed nodes and spent ladders (NULL) are most nodes in time and need no entry.
-        Index("ix_milestone_next_rung", "next_rung_on", "id", sqlite_where=text("next_rung_on IS NOT NULL"),
-              postgresql_where=text("next_rung_on IS NOT NULL")),
+        Index(
+            "ix_milestone_next_rung",
+            "next_rung_on",
+            "id",
+            sqlite_where=text("next_rung_on IS NOT NULL"),
+            postgresql_where=text("next_rung_on IS NOT NULL"),
+        ),
         # "Has an overdue open node" is answered from the index alone, per project.
         Index("ix_milestone_project_state_due", "project_id", "state", "due_date"),
     )

@@ -19,4 +19,3 @@ class User(SQLModel, table=True):
     expert_id: int | None = Field(default=None, foreign_key="expert.id")
     disabled: bool = False
     created_at: datetime = Field(sa_column=aware_datetime_column())
-

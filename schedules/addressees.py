@@ -20,9 +20,15 @@ from models.project import Project
 from models.recipients import Recipient
 from models.region import Region, RegionLevel
 
-PROJECT_PARTIES = frozenset({
-    Party.ORGANISATION, Party.COMMUNITY, Party.STREET_OFFICE, Party.DISTRICT_BUREAU, Party.CITY_COORDINATOR,
-})
+PROJECT_PARTIES = frozenset(
+    {
+        Party.ORGANISATION,
+        Party.COMMUNITY,
+        Party.STREET_OFFICE,
+        Party.DISTRICT_BUREAU,
+        Party.CITY_COORDINATOR,
+    }
+)
 NO_DISTRICT = "（未设置区）"
 _OFFICE = {
     Party.COMMUNITY: "社区居委会",
@@ -50,25 +56,34 @@ def project_facts(session: Session, project_ids: Iterable[int]) -> dict[int, Pro
     if not ids:
         return {}
     projects = session.execute(
-        select(Project.id, Project.programme_id, Project.community_id, Project.organisation_id, Project.title)
-        .where(Project.id.in_(ids))  # type: ignore[union-attr]
+        select(Project.id, Project.programme_id, Project.community_id, Project.organisation_id, Project.title).where(
+            Project.id.in_(ids)
+        )  # type: ignore[union-attr]
     ).all()
     organisations = {
-        row.id: row for row in session.execute(
-            select(Organisation.id, Organisation.name, Organisation.contact_email)
-            .where(Organisation.id.in_({p.organisation_id for p in projects}))  # type: ignore[union-attr]
+        row.id: row
+        for row in session.execute(
+            select(Organisation.id, Organisation.name, Organisation.contact_email).where(
+                Organisation.id.in_({p.organisation_id for p in projects})
+            )  # type: ignore[union-attr]
         )
     }
-    programme_regions = dict(session.execute(
-        select(Programme.id, Programme.region_id).where(Programme.id.in_({p.programme_id for p in projects}))  # type: ignore[union-attr]
-    ).all())
+    programme_regions = dict(
+        session.execute(
+            select(Programme.id, Programme.region_id).where(Programme.id.in_({p.programme_id for p in projects}))  # type: ignore[union-attr]
+        ).all()
+    )
     communities = _regions(session, {p.community_id for p in projects})
     chain_ids = {int(part) for c in communities.values() for part in c.path.strip("/").split("/") if part}
     regions = _regions(session, chain_ids | set(programme_regions.values()))
     facts = {}
     for p in projects:
         community = regions.get(p.community_id) or communities.get(p.community_id)
-        chain = [regions[int(x)] for x in community.path.strip("/").split("/") if x and int(x) in regions] if community else []
+        chain = (
+            [regions[int(x)] for x in community.path.strip("/").split("/") if x and int(x) in regions]
+            if community
+            else []
+        )
         by_level = {region.level: region for region in chain}
         district = by_level.get(RegionLevel.DISTRICT) or by_level.get(RegionLevel.CITY)
         organisation = organisations[p.organisation_id]
@@ -82,8 +97,12 @@ def project_facts(session: Session, project_ids: Iterable[int]) -> dict[int, Pro
             ),
         }
         facts[p.id] = ProjectFacts(
-            p.id, p.programme_id, p.title, district.id if district else None,
-            district.name if district else NO_DISTRICT, recipients,
+            p.id,
+            p.programme_id,
+            p.title,
+            district.id if district else None,
+            district.name if district else NO_DISTRICT,
+            recipients,
         )
     return facts
 
@@ -107,7 +126,10 @@ def _region_recipient(party: Party, region: Region | None) -> Recipient:
 # city) `di`, the street `st`, its organisation `o`, and the programme's region `cy`.
 _CHAIN = ("cm", "up1", "up2", "up3", "up4")
 _REGION_OF = {
-    Party.COMMUNITY: "cm", Party.STREET_OFFICE: "st", Party.DISTRICT_BUREAU: "di", Party.CITY_COORDINATOR: "cy",
+    Party.COMMUNITY: "cm",
+    Party.STREET_OFFICE: "st",
+    Party.DISTRICT_BUREAU: "di",
+    Party.CITY_COORDINATOR: "cy",
 }
 
 

@@ -54,9 +54,14 @@ def parse_period(text: str) -> Period:
         first, last = date.fromisoformat(m[1]), date.fromisoformat(m[2])
         if first <= last:
             return Period(text, first, last)
-    raise RulesFailed([RuleViolation(
-        "bulletin.period", f"通报期间“{text}”无法识别：请写 2023-Q1、2023-H1、2023-03、2023 或 2023-01-01..2023-03-31"
-    )])
+    raise RulesFailed(
+        [
+            RuleViolation(
+                "bulletin.period",
+                f"通报期间“{text}”无法识别：请写 2023-Q1、2023-H1、2023-03、2023 或 2023-01-01..2023-03-31",
+            )
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,9 @@ def publish_bulletin(
     return BulletinResult(programme_code, period, as_of, path, districts, notices)
 
 
-def write_workbook(path: Path, programme_name: str, period: Period, as_of: date, districts: list[DistrictBulletin]) -> None:
+def write_workbook(
+    path: Path, programme_name: str, period: Period, as_of: date, districts: list[DistrictBulletin]
+) -> None:
     """Sheet 汇总: one row per district; sheet 明细: every node due in the period."""
     book = Workbook()
     summary = book.active
@@ -103,16 +110,30 @@ def write_workbook(path: Path, programme_name: str, period: Period, as_of: date,
     detail.append(["区", "项目", "节点", "截止日期", "状态", "完成日期", "逾期（工作日）"])
     for d in districts:
         for node in d.nodes:
-            detail.append([d.district, node.project_title, node.title, node.due_date.isoformat(),
-                           STATE_LABELS.get(node.state, "未完成"), node.closed_on.isoformat() if node.closed_on else "",
-                           node.working_days_late])
+            detail.append(
+                [
+                    d.district,
+                    node.project_title,
+                    node.title,
+                    node.due_date.isoformat(),
+                    STATE_LABELS.get(node.state, "未完成"),
+                    node.closed_on.isoformat() if node.closed_on else "",
+                    node.working_days_late,
+                ]
+            )
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
 
 
 def _queue(
-    session: Session, programme: Programme, period: Period, as_of: date, now: datetime, path: Path,
-    standings: list[NodeStanding], districts: list[DistrictBulletin],
+    session: Session,
+    programme: Programme,
+    period: Period,
+    as_of: date,
+    now: datetime,
+    path: Path,
+    standings: list[NodeStanding],
+    districts: list[DistrictBulletin],
 ) -> int:
     facts = project_facts(session, {s.project_id for s in standings})
     audiences: dict[tuple[Party, str], tuple[Recipient, list[NodeStanding]]] = {}
@@ -125,37 +146,44 @@ def _queue(
     for (party, name), (recipient, nodes) in sorted(audiences.items()):
         district = by_district[nodes[0].district]
         key = f"bulletin:{programme.code}:{period.label}:{party.value}:{name}"
-        rows.append({
-            "template": BULLETIN_TEMPLATE,
-            "entity_type": "programme",
-            "entity_id": programme.id,
-            "recipient_party": party.value,
-            "recipient_name": recipient.name,
-            "recipient_address": recipient.address,
-            "params": {
-                "programme_name": programme.name,
-                "period": period.label,
-                "period_first": period.first.isoformat(),
-                "period_last": period.last.isoformat(),
-                "as_of": as_of.isoformat(),
-                "district": district.district,
-                "due": district.due,
-                "done_on_time": district.done_on_time,
-                "done_late": district.done_late,
-                "overdue": district.overdue,
-                "file": path.name,
-                "overdue_nodes": [
-                    {"project_title": n.project_title, "node_title": n.title, "due_date": n.due_date.isoformat(),
-                     "working_days_late": n.working_days_late}
-                    for n in nodes if n.closed_on is None and n.working_days_late > 0
-                ],
-            },
-            "message_id": f"<bulletin.{hashlib.sha1(key.encode()).hexdigest()[:32]}@{MESSAGE_ID_DOMAIN}>",
-            "dedupe_key": key,
-            "digest_key": None,
-            "status": OutboxStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        })
+        rows.append(
+            {
+                "template": BULLETIN_TEMPLATE,
+                "entity_type": "programme",
+                "entity_id": programme.id,
+                "recipient_party": party.value,
+                "recipient_name": recipient.name,
+                "recipient_address": recipient.address,
+                "params": {
+                    "programme_name": programme.name,
+                    "period": period.label,
+                    "period_first": period.first.isoformat(),
+                    "period_last": period.last.isoformat(),
+                    "as_of": as_of.isoformat(),
+                    "district": district.district,
+                    "due": district.due,
+                    "done_on_time": district.done_on_time,
+                    "done_late": district.done_late,
+                    "overdue": district.overdue,
+                    "file": path.name,
+                    "overdue_nodes": [
+                        {
+                            "project_title": n.project_title,
+                            "node_title": n.title,
+                            "due_date": n.due_date.isoformat(),
+                            "working_days_late": n.working_days_late,
+                        }
+                        for n in nodes
+                        if n.closed_on is None and n.working_days_late > 0
+                    ],
+                },
+                "message_id": f"<bulletin.{hashlib.sha1(key.encode()).hexdigest()[:32]}@{MESSAGE_ID_DOMAIN}>",
+                "dedupe_key": key,
+                "digest_key": None,
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        )
     return len(insert_ignoring_duplicates(session, OUTBOX, rows, OUTBOX.c.id))

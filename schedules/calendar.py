@@ -39,9 +39,7 @@ class WorkingCalendar:
 
     overrides: Mapping[date, bool] = field(default_factory=dict, hash=False)
     official_years: frozenset[int] = frozenset()
-    _tables: dict[int, _YearTable] = field(
-        default_factory=dict, init=False, repr=False, compare=False, hash=False
-    )
+    _tables: dict[int, _YearTable] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         """Freeze the overrides so later mutation by the caller cannot skew cached tables."""
@@ -85,7 +83,7 @@ class WorkingCalendar:
             prefix = [0]
             for flag in flags:
                 prefix.append(prefix[-1] + flag)
-            workdays = tuple(d.toordinal() for d, f in zip(days, flags) if f)
+            workdays = tuple(d.toordinal() for d, f in zip(days, flags, strict=True) if f)
             table = _YearTable(workdays, tuple(prefix))
             self._tables[year] = table
         return table

@@ -25,6 +25,7 @@ from sqlmodel import Session
 from models.calendar_override import CalendarOverride, OfficialCalendarYear
 from models.errors import RulesFailed, RuleViolation
 from models.roles import Actor
+from models.validation_messages import in_chinese
 from schedules.calendar import WorkingCalendar
 
 
@@ -82,15 +83,23 @@ def read_official_year(path: Path) -> OfficialYear:
     except yaml.YAMLError as exc:
         raise RulesFailed([RuleViolation("calendar.yaml", f"{path.name}：YAML 语法错误：{exc}")]) from exc
     except ValidationError as exc:
-        raise RulesFailed([
-            RuleViolation("calendar.field", f"{path.name} 字段 {'.'.join(map(str, e['loc'])) or '(文件)'}：{e['msg']}")
-            for e in exc.errors()
-        ]) from exc
+        raise RulesFailed(
+            [
+                RuleViolation(
+                    "calendar.field", f"{path.name} 字段 {'.'.join(map(str, e['loc'])) or '(文件)'}：{in_chinese(e)}"
+                )
+                for e in exc.errors()
+            ]
+        ) from exc
+    except ValueError as exc:  # PyYAML refuses an impossible date such as 2027-02-30 while parsing
+        raise RulesFailed([RuleViolation("calendar.date", f"{path.name}：日期无效（{exc}）")]) from exc
 
 
 def calendar_from_db(session: Session) -> WorkingCalendar:
     """The working calendar with every official year the coordinator loaded."""
-    overrides = {day: working for day, working in session.execute(select(CalendarOverride.day, CalendarOverride.working))}
+    overrides = {
+        day: working for day, working in session.execute(select(CalendarOverride.day, CalendarOverride.working))
+    }
     years = frozenset(session.execute(select(OfficialCalendarYear.year)).scalars())
     return WorkingCalendar(overrides=overrides, official_years=years)
 

@@ -88,20 +88,22 @@ def queue_escalation_notices(
     rows = []
     for notice in notices:
         key = dedupe_key(notice.due, notice.recipient)
-        rows.append({
-            "template": notice.due.rung.template,
-            "entity_type": notice.due.entity_type,
-            "entity_id": notice.due.entity_id,
-            "recipient_party": notice.recipient.party.value,
-            "recipient_name": notice.recipient.name,
-            "recipient_address": notice.recipient.address,
-            "params": notice.params,
-            "message_id": f"<{key.replace(':', '.')}@{MESSAGE_ID_DOMAIN}>",
-            "dedupe_key": key,
-            "digest_key": f"{notice.due.rung.template}:{as_of.isoformat()}",
-            "status": OutboxStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        })
+        rows.append(
+            {
+                "template": notice.due.rung.template,
+                "entity_type": notice.due.entity_type,
+                "entity_id": notice.due.entity_id,
+                "recipient_party": notice.recipient.party.value,
+                "recipient_name": notice.recipient.name,
+                "recipient_address": notice.recipient.address,
+                "params": notice.params,
+                "message_id": f"<{key.replace(':', '.')}@{MESSAGE_ID_DOMAIN}>",
+                "dedupe_key": key,
+                "digest_key": f"{notice.due.rung.template}:{as_of.isoformat()}",
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        )
     return len(insert_ignoring_duplicates(session, OUTBOX, rows, OUTBOX.c.id))

@@ -44,21 +44,33 @@ def grant_extension(
     if node.state in NODE_REPORT.terminal:
         raise EventNotAllowedInState(f"节点报告当前状态为“{NODE_REPORT.states[node.state]}”，不能延期")
     if expected_version != node.version:
-        raise StaleVersion(f"节点报告已被他人修改（当前版本 {node.version}，您提交的版本 {expected_version}），请刷新后重试")
+        raise StaleVersion(
+            f"节点报告已被他人修改（当前版本 {node.version}，您提交的版本 {expected_version}），请刷新后重试"
+        )
     if not (reason or "").strip():
         raise ReasonRequired("批准延期必须填写理由")
     calendar = calendar_from_db(session)
     to_due = calendar.add_working_days(new_due, 0)
     if to_due <= node.due_date:
-        raise RulesFailed([RuleViolation("extension.later", f"延期后的截止日期 {to_due} 须晚于原截止日期 {node.due_date}")])
+        raise RulesFailed(
+            [RuleViolation("extension.later", f"延期后的截止日期 {to_due} 须晚于原截止日期 {node.due_date}")]
+        )
     project = session.get(Project, node.project_id)
     assert project is not None
     programme = session.get(Programme, project.programme_id)
     assert programme is not None
     move = move_node(
-        session, node, to_due=to_due, provisional=calendar.plan_is_provisional(to_due), calendar=calendar,
-        ladder=node_ladder(programme.parsed_spec()), actor=actor, now=now, reason=(reason or "").strip(),
-        event="extend", expected_version=expected_version,
+        session,
+        node,
+        to_due=to_due,
+        provisional=calendar.plan_is_provisional(to_due),
+        calendar=calendar,
+        ladder=node_ladder(programme.parsed_spec()),
+        actor=actor,
+        now=now,
+        reason=(reason or "").strip(),
+        event="extend",
+        expected_version=expected_version,
     )
     assert move is not None
     return move

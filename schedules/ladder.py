@@ -78,7 +78,7 @@ def node_ladder(spec: ProgrammeSpec) -> Ladder:
 
 
 def review_ladder(spec: ProgrammeSpec) -> Ladder:
-    """The same offsets for review assignments: reminders and the first late rung to the expert, then the coordinator."""
+    """Review assignments: the reminder and the first late rung go to the expert, later rungs to the coordinator."""
     rungs = []
     late_seen = False
     for i, r in enumerate(spec.escalation_ladder.rungs):
@@ -97,5 +97,9 @@ def _rung(index: int, code: str, offset: int, notify: tuple[Party, ...], reminde
 
 def ladder_of(ladder: EscalationLadder) -> Ladder:
     """A bare ladder spec (as in a programme file) as node-report rungs."""
-    return Ladder(tuple(_rung(i, r.code, r.offset_working_days, tuple(r.notify), NODE_REMINDER, NODE_OVERDUE)
-                        for i, r in enumerate(ladder.rungs)))
+    return Ladder(
+        tuple(
+            _rung(i, r.code, r.offset_working_days, tuple(r.notify), NODE_REMINDER, NODE_OVERDUE)
+            for i, r in enumerate(ladder.rungs)
+        )
+    )

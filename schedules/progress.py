@@ -32,7 +32,9 @@ def districts_of_communities(session: Session, community_ids: set[int]) -> dict[
         return {}
     communities = session.execute(select(Region.id, Region.path).where(Region.id.in_(community_ids))).all()  # type: ignore[union-attr]
     chain = {int(x) for c in communities for x in c.path.strip("/").split("/") if x}
-    levels = {r.id: r for r in session.execute(select(Region.id, Region.name, Region.level).where(Region.id.in_(chain))).all()}  # type: ignore[union-attr]
+    levels = {
+        r.id: r for r in session.execute(select(Region.id, Region.name, Region.level).where(Region.id.in_(chain))).all()
+    }  # type: ignore[union-attr]
     names = {}
     for community in communities:
         ancestors = [levels[int(x)] for x in community.path.strip("/").split("/") if x and int(x) in levels]
@@ -94,27 +96,49 @@ def node_standings(
 ) -> list[NodeStanding]:
     """The programme's nodes due in [first, last], each with its closing day."""
     rows = session.execute(
-        select(Milestone.id, Milestone.project_id, Project.title.label("project_title"), Project.community_id,  # type: ignore[attr-defined]
-               Milestone.title, Milestone.due_date, Milestone.state)
+        select(
+            Milestone.id,
+            Milestone.project_id,
+            Project.title.label("project_title"),
+            Project.community_id,  # type: ignore[attr-defined]
+            Milestone.title,
+            Milestone.due_date,
+            Milestone.state,
+        )
         .join(Project, Project.id == Milestone.project_id)  # type: ignore[arg-type]
         .where(Project.programme_id == programme_id, Milestone.due_date >= first, Milestone.due_date <= last)  # type: ignore[arg-type, operator]
         .order_by(Milestone.due_date, Milestone.id)  # type: ignore[arg-type]
     ).all()
-    closings: dict[int, datetime] = dict(session.execute(
-        select(AuditEvent.entity_id, func.min(AuditEvent.at))
-        .where(AuditEvent.entity_type == NODE_REPORT.name, AuditEvent.event.in_(CLOSING_EVENTS),  # type: ignore[attr-defined]
-               AuditEvent.entity_id.in_([r.id for r in rows]))  # type: ignore[attr-defined]
-        .group_by(AuditEvent.entity_id)
-    ).all())
+    closings: dict[int, datetime] = dict(
+        session.execute(
+            select(AuditEvent.entity_id, func.min(AuditEvent.at))
+            .where(
+                AuditEvent.entity_type == NODE_REPORT.name,
+                AuditEvent.event.in_(CLOSING_EVENTS),  # type: ignore[attr-defined]
+                AuditEvent.entity_id.in_([r.id for r in rows]),
+            )  # type: ignore[attr-defined]
+            .group_by(AuditEvent.entity_id)
+        ).all()
+    )
     names = districts_of_communities(session, {r.community_id for r in rows})
     standings = []
     for r in rows:
         closed_on = shanghai_date(closings[r.id]) if r.id in closings and r.state in NODE_REPORT.terminal else None
         until = closed_on if closed_on is not None else as_of
-        standings.append(NodeStanding(
-            r.id, r.project_id, r.project_title, r.community_id, names[r.community_id], r.title, r.due_date, r.state,
-            closed_on, max(0, calendar.working_days_between(r.due_date, until)),
-        ))
+        standings.append(
+            NodeStanding(
+                r.id,
+                r.project_id,
+                r.project_title,
+                r.community_id,
+                names[r.community_id],
+                r.title,
+                r.due_date,
+                r.state,
+                closed_on,
+                max(0, calendar.working_days_between(r.due_date, until)),
+            )
+        )
     return standings
 
 

@@ -30,11 +30,19 @@ def sweep_reviews(session: Session, *, as_of: date, now: datetime) -> Counter[st
     """Claim the due rungs of open review assignments and queue their notices; the caller commits."""
     calendar = calendar_from_db(session)
     rows = session.execute(
-        select(ReviewAssignment.id, ReviewAssignment.project_id, ReviewAssignment.expert_id, ReviewAssignment.due_date,
-               Project.programme_id, Project.title)
+        select(
+            ReviewAssignment.id,
+            ReviewAssignment.project_id,
+            ReviewAssignment.expert_id,
+            ReviewAssignment.due_date,
+            Project.programme_id,
+            Project.title,
+        )
         .join(Project, Project.id == ReviewAssignment.project_id)  # type: ignore[arg-type]
-        .where(ReviewAssignment.state.in_(REVIEW_ASSIGNMENT.live_states),  # type: ignore[attr-defined]
-               Project.state.in_(REVIEWING_PROJECT_STATES))  # type: ignore[attr-defined]
+        .where(
+            ReviewAssignment.state.in_(REVIEW_ASSIGNMENT.live_states),  # type: ignore[attr-defined]
+            Project.state.in_(REVIEWING_PROJECT_STATES),
+        )  # type: ignore[attr-defined]
         .order_by(ReviewAssignment.id)  # type: ignore[arg-type]
     ).all()
     claimed: dict[int, set[str]] = {}
@@ -56,13 +64,17 @@ def sweep_reviews(session: Session, *, as_of: date, now: datetime) -> Counter[st
         sent = claimed.get(r.id, set())
         start = next((rung.index for rung in ladder.rungs if rung.code not in sent), len(ladder.rungs))
         firing, _, _ = ladder.to_fire(start, r.due_date, as_of, calendar)
-        dues.extend(RungDue(REVIEW_ASSIGNMENT.name, r.id, rung, r.due_date, ladder.fires_on(rung, r.due_date, calendar))
-                    for rung in firing if rung.code not in sent)
+        dues.extend(
+            RungDue(REVIEW_ASSIGNMENT.name, r.id, rung, r.due_date, ladder.fires_on(rung, r.due_date, calendar))
+            for rung in firing
+            if rung.code not in sent
+        )
     fresh = claim(session, dues, as_of=as_of, now=now)
     by_id = {r.id: r for r in rows}
     facts = project_facts(session, {r.project_id for r in rows})
-    experts = {e.id: e for e in session.execute(
-        select(Expert).where(Expert.id.in_({r.expert_id for r in rows}))).scalars()}  # type: ignore[union-attr]
+    experts = {
+        e.id: e for e in session.execute(select(Expert).where(Expert.id.in_({r.expert_id for r in rows}))).scalars()
+    }  # type: ignore[union-attr]
     notices = []
     counts: Counter[str] = Counter()
     for due in dues:
@@ -81,11 +93,12 @@ def sweep_reviews(session: Session, *, as_of: date, now: datetime) -> Counter[st
             "as_of": as_of.isoformat(),
         }
         for party in due.rung.notify:
-            recipient = (expert_recipient(experts[row.expert_id]) if party is Party.EXPERT
-                         else facts[row.project_id].recipients[party])
+            recipient = (
+                expert_recipient(experts[row.expert_id])
+                if party is Party.EXPERT
+                else facts[row.project_id].recipients[party]
+            )
             notices.append(EscalationNotice(due, recipient, params))
     queue_escalation_notices(session, notices, as_of=as_of, now=now)
     session.flush()
     return counts
-
-

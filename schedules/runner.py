@@ -49,8 +49,14 @@ def start_scheduler(settings: Any, engine: Engine) -> BackgroundScheduler:
         timezone=ZoneInfo(TIMEZONE),
     )
     for entry in JOBS:
-        scheduler.add_job(run_job, trigger=trigger_of(entry), args=[entry.id], id=entry.id, name=entry.description,
-                          replace_existing=True)
+        scheduler.add_job(
+            run_job,
+            trigger=trigger_of(entry),
+            args=[entry.id],
+            id=entry.id,
+            name=entry.description,
+            replace_existing=True,
+        )
     scheduler.start()
     log.info("scheduler started with %d jobs (settings: %s)", len(JOBS), type(settings).__name__)
     return scheduler

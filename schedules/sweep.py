@@ -105,8 +105,10 @@ def batch_plan(session: Session, keys: Sequence[PlanKey], *, as_of: date, contex
             fire.append((programme_id, due, index, rung.index, rung.code, ladder.fires_on(rung, due, context.calendar)))
             for position, party in enumerate(rung.notify):
                 parties[programme_id, rung.index, position] = (party.value, rung.template)
-            days[due] = (max(0, context.calendar.working_days_between(due, as_of)),
-                         max(0, context.calendar.working_days_between(as_of, due)))
+            days[due] = (
+                max(0, context.calendar.working_days_between(due, as_of)),
+                max(0, context.calendar.working_days_between(as_of, due)),
+            )
     return BatchPlan(
         fire=RowSet("fire", FIRE_COLUMNS, fire),
         moves=RowSet("moves", MOVE_COLUMNS, moves),
@@ -163,15 +165,27 @@ def sweep(
     total = BatchOutcome()
     batches = 0
     for start in range(0, len(ids), batch_size):
-        outcome = sweep_batch(session, ids[start:start + batch_size], as_of=as_of, now=now, context=context)
+        outcome = sweep_batch(session, ids[start : start + batch_size], as_of=as_of, now=now, context=context)
         session.commit()
         total.add(outcome)
         batches += 1
         if after_batch is not None:
             after_batch(batches, outcome)
-    record_sweep(session, kind=MILESTONES, as_of=as_of, ran_at=now, due=len(ids), claimed=sum(total.claimed.values()),
-                 notices=total.notices)
+    record_sweep(
+        session,
+        kind=MILESTONES,
+        as_of=as_of,
+        ran_at=now,
+        due=len(ids),
+        claimed=sum(total.claimed.values()),
+        notices=total.notices,
+    )
     session.commit()
-    log.info("sweep %s: %d due nodes, %d rungs claimed, %d notices", as_of, len(ids), sum(total.claimed.values()),
-             total.notices)
+    log.info(
+        "sweep %s: %d due nodes, %d rungs claimed, %d notices",
+        as_of,
+        len(ids),
+        sum(total.claimed.values()),
+        total.notices,
+    )
     return SweepResult(as_of, len(ids), batches, total)

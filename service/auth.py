@@ -3,9 +3,9 @@
 from datetime import datetime, timedelta
 
 import jwt
-from pydantic import BaseModel
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from models.expert import Expert
@@ -73,7 +73,9 @@ def user_from_token(session: Session, token: str, *, settings: Settings, now: da
     """The enabled user a valid, unexpired token names; expiry is judged by the injected clock."""
     try:
         claims = jwt.decode(
-            token, settings.secret_key, algorithms=[ALGORITHM],
+            token,
+            settings.secret_key,
+            algorithms=[ALGORITHM],
             options={"require": ["sub", "exp"], "verify_exp": False, "verify_iat": False},
         )
     except jwt.InvalidTokenError as exc:
@@ -111,7 +113,11 @@ def create_user(
         what = {"region_id": "所辖地区", "organisation_id": "所属社工机构", "expert_id": "专家档案"}
         need_text = what[needed] if needed else "无需指定范围"
         raise InvalidInput(f"{ROLE_LABELS_ZH[role]}账号须且只能指定：{need_text}")
-    for table, key, label in ((Region, region_id, "地区"), (Organisation, organisation_id, "社工机构"), (Expert, expert_id, "专家")):
+    for table, key, label in (
+        (Region, region_id, "地区"),
+        (Organisation, organisation_id, "社工机构"),
+        (Expert, expert_id, "专家"),
+    ):
         if key is not None and session.get(table, key) is None:
             raise InvalidInput(f"{label} {key} 不存在")
     user = User(
@@ -160,7 +166,12 @@ def log_in(session: Session, *, username: str, password: str, settings: Settings
 def user_public(user: User) -> UserPublic:
     assert user.id is not None
     return UserPublic(
-        id=user.id, username=user.username, display_name=user.display_name, role=user.role,
-        role_label=ROLE_LABELS_ZH[user.role], region_id=user.region_id, organisation_id=user.organisation_id,
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        role_label=ROLE_LABELS_ZH[user.role],
+        region_id=user.region_id,
+        organisation_id=user.organisation_id,
         expert_id=user.expert_id,
     )

@@ -42,8 +42,10 @@ def sweep_command(
         day = _day(as_of) or now.astimezone(SHANGHAI).date()
         with session_scope(make_engine(get_settings().database_url)) as session:
             result = sweep(session, as_of=day, now=now, batch_size=batch_size)
-        typer.echo(f"{day}：到期节点 {result.due_nodes} 个，新升级 {sum(result.outcome.claimed.values())} 级次，"
-                   f"通知 {result.outcome.notices} 条")
+        typer.echo(
+            f"{day}：到期节点 {result.due_nodes} 个，新升级 {sum(result.outcome.claimed.values())} 级次，"
+            f"通知 {result.outcome.notices} 条"
+        )
         return
     from flows.enforce_milestones import SweepRequest, run_enforce_milestones
 
@@ -127,7 +129,9 @@ def calendar_load_command(file: Path) -> None:
 
 
 def deploy_command(
-    work_pool: str = typer.Option("local", "--work-pool", help="Prefect 工作池（prefect work-pool create local --type process）"),
+    work_pool: str = typer.Option(
+        "local", "--work-pool", help="Prefect 工作池（prefect work-pool create local --type process）"
+    ),
     source: Path = typer.Option(Path(__file__).resolve().parent.parent, "--source", help="代码所在目录或仓库"),
 ) -> None:
     """把调度表中的作业注册为 Prefect 部署（按上海时区的 cron），交由工作池执行。"""
@@ -148,7 +152,9 @@ def deploy_command(
             concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
             print_next_steps=False,
         )
-        typer.echo(f"已部署 {entry.id}（{entry.cron or f'每 {entry.interval_minutes} 分钟'}，{TIMEZONE}）：{deployment_id}")
+        typer.echo(
+            f"已部署 {entry.id}（{entry.cron or f'每 {entry.interval_minutes} 分钟'}，{TIMEZONE}）：{deployment_id}"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -28,8 +28,15 @@ def create_user_command(
     try:
         with session_scope(engine) as session:
             user = create_user(
-                session, username=username, password=password, role=role, now=system_clock(),
-                display_name=display_name, region_id=region_id, organisation_id=organisation_id, expert_id=expert_id,
+                session,
+                username=username,
+                password=password,
+                role=role,
+                now=system_clock(),
+                display_name=display_name,
+                region_id=region_id,
+                organisation_id=organisation_id,
+                expert_id=expert_id,
             )
             typer.echo(f"已创建账号：{user.username}（{ROLE_LABELS_ZH[role]}）")
     except DomainError as exc:

@@ -24,8 +24,16 @@ class UploadRule:
 ATTACHMENT = UploadRule(
     "节点报告附件",
     20 * MIB,
-    {".pdf": b"%PDF", ".png": b"\x89PNG", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".docx": _ZIP,
-     ".xlsx": _ZIP, ".doc": _OLE, ".xls": _OLE},
+    {
+        ".pdf": b"%PDF",
+        ".png": b"\x89PNG",
+        ".jpg": b"\xff\xd8\xff",
+        ".jpeg": b"\xff\xd8\xff",
+        ".docx": _ZIP,
+        ".xlsx": _ZIP,
+        ".doc": _OLE,
+        ".xls": _OLE,
+    },
 )
 SPREADSHEET = UploadRule("Excel 导入文件", 10 * MIB, {".xlsx": _ZIP})
 PROGRAMME_FILE = UploadRule("试点批次文件", 1 * MIB, {".yaml": None, ".yml": None})

@@ -13,8 +13,8 @@ from models.errors import RoleNotAllowed
 from models.roles import ROLE_LABELS_ZH, Actor, Role
 from models.user import User
 from service.auth import actor_of, user_from_token
-from service.errors import NotAuthenticated
 from service.clock import Clock
+from service.errors import NotAuthenticated
 from service.settings import Settings
 
 TOKEN_URL = "/api/v1/login/access-token"

@@ -110,7 +110,9 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     cells = getattr(exc, "errors", None)
     if cells:
         extra["errors"] = [
-            CellProblem(sheet=str(c.sheet), row=c.row, column=None if c.column is None else str(c.column), message=c.message)
+            CellProblem(
+                sheet=str(c.sheet), row=c.row, column=None if c.column is None else str(c.column), message=c.message
+            )
             for c in cells
         ]
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
@@ -122,7 +124,9 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     fields = []
     for error in exc.errors():
         field = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body",)) or "body"
-        fields.append(FieldProblem(field=field, message=_VALIDATION_ZH.get(error.get("type", ""), str(error.get("msg", "")))))
+        fields.append(
+            FieldProblem(field=field, message=_VALIDATION_ZH.get(error.get("type", ""), str(error.get("msg", ""))))
+        )
     detail = "；".join(f"字段 {f.field}：{f.message}" for f in fields) or "请求内容有误"
     return problem_response(request, status=422, code="validation_error", detail=detail, fields=fields)
 
@@ -130,9 +134,16 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
-    detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else _HTTP_DETAILS.get(status, _TITLES.get(status, "请求未能完成"))
+    detail = (
+        exc.detail
+        if isinstance(exc.detail, str) and not exc.detail.isascii()
+        else _HTTP_DETAILS.get(status, _TITLES.get(status, "请求未能完成"))
+    )
     return problem_response(
-        request, status=status, code=_HTTP_CODES.get(status, f"http_{status}"), detail=detail,
+        request,
+        status=status,
+        code=_HTTP_CODES.get(status, f"http_{status}"),
+        detail=detail,
         headers=getattr(exc, "headers", None),
     )
 

@@ -42,15 +42,24 @@ def fire_action(
     """Scope first (404 whatever the event), then the one transition function; committed only if it succeeds."""
     entity = visible_entity(session, actor=actor, resource=resource, entity_id=entity_id)
     result = transition(
-        session, entity, event, actor=actor, expected_version=request.expected_version, now=now,
-        reason=request.reason, payload=request.payload,
+        session,
+        entity,
+        event,
+        actor=actor,
+        expected_version=request.expected_version,
+        now=now,
+        reason=request.reason,
+        payload=request.payload,
     )
     if resource is Resource.MILESTONES:
         _check_attachments(request.payload, entity_id, files_dir)  # a refusal here rolls the transition back
     session.commit()
     assert result.audit.id is not None
     return ActionOutcome(
-        resource=resource, id=entity_id, event=event, audit_id=result.audit.id,
+        resource=resource,
+        id=entity_id,
+        event=event,
+        audit_id=result.audit.id,
         **state_view(LIFECYCLE_OF[resource], result.entity, actor),
     )
 

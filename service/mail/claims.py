@@ -66,9 +66,15 @@ def claim_due(
     rows = session.execute(select(OUTBOX).where(T.id.in_(ids)).order_by(T.id)).mappings()
     return [
         ClaimedNotice(
-            id=row["id"], template=row["template"], entity_type=row["entity_type"], entity_id=row["entity_id"],
-            recipient_name=row["recipient_name"], recipient_address=row["recipient_address"],
-            params=dict(row["params"] or {}), message_id=row["message_id"], digest_key=row["digest_key"],
+            id=row["id"],
+            template=row["template"],
+            entity_type=row["entity_type"],
+            entity_id=row["entity_id"],
+            recipient_name=row["recipient_name"],
+            recipient_address=row["recipient_address"],
+            params=dict(row["params"] or {}),
+            message_id=row["message_id"],
+            digest_key=row["digest_key"],
             attempts=row["attempts"],
         )
         for row in rows
@@ -105,8 +111,14 @@ def mark_failed(session: Session, ids: Iterable[int], *, worker: str, error: str
 
 
 def mark_retry(
-    session: Session, notices: Sequence[ClaimedNotice], *, worker: str, error: str, now: datetime,
-    policy: RetryPolicy, rng: random.Random,
+    session: Session,
+    notices: Sequence[ClaimedNotice],
+    *,
+    worker: str,
+    error: str,
+    now: datetime,
+    policy: RetryPolicy,
+    rng: random.Random,
 ) -> bool:
     """A transient failure: back off, or fail for good once the attempts are spent. True if it will be retried."""
     attempts = max(notice.attempts for notice in notices)

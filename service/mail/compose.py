@@ -66,9 +66,7 @@ def recipient(name: str, address: str | None) -> Address:
     return parsed
 
 
-def compose(
-    notices: Sequence[ClaimedNotice], *, sender: Address, public_url: str, now: datetime
-) -> OutgoingMail:
+def compose(notices: Sequence[ClaimedNotice], *, sender: Address, public_url: str, now: datetime) -> OutgoingMail:
     """One message for the rows of one group; the first row's Message-ID names it, on every attempt."""
     first = notices[0]
     to = recipient(first.recipient_name, first.recipient_address)

@@ -122,7 +122,11 @@ async def dispatch_batch(
     session.commit()
     log.info(
         "dispatched batch: %d rows; %d mails accepted; rows sent %d, retried %d, failed %d",
-        len(notices), report.mails, report.sent, report.retried, report.failed,
+        len(notices),
+        report.mails,
+        report.sent,
+        report.retried,
+        report.failed,
     )
     return report
 

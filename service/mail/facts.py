@@ -31,8 +31,9 @@ LABELS: dict[str, str] = {
     "as_of": "统计日期",
 }
 # Bookkeeping that means nothing to a reader.
-HIDDEN = frozenset({"event", "event_label", "entity_label", "sequence", "url", "node_kind", "period_first",
-                    "period_last"})
+HIDDEN = frozenset(
+    {"event", "event_label", "entity_label", "sequence", "url", "node_kind", "period_first", "period_last"}
+)
 # Counters that only mean something when positive (a reminder is 0 days late).
 ZERO_MEANS_NOTHING = frozenset({"working_days_late", "days_late", "working_days_left"})
 

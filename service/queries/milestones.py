@@ -86,7 +86,9 @@ def project_milestones(session: Session, *, actor: Actor, project_id: int, today
 def milestone_detail(session: Session, *, actor: Actor, milestone_id: int, today: date) -> MilestoneDetail:
     milestone = get_milestone(session, actor=actor, milestone_id=milestone_id)
     versions = session.exec(
-        select(NodeReportVersion).where(NodeReportVersion.milestone_id == milestone.id).order_by(NodeReportVersion.number)  # type: ignore[arg-type]
+        select(NodeReportVersion)
+        .where(NodeReportVersion.milestone_id == milestone.id)
+        .order_by(NodeReportVersion.number)  # type: ignore[arg-type]
     ).all()
     return MilestoneDetail(
         **_public(milestone, actor, today).model_dump(),

@@ -15,20 +15,35 @@ from service.queries.common import Page
 
 # Who may read each register at all; the others are refused with 403 by the routes.
 ORGANISATION_READERS = (
-    Role.CITY_COORDINATOR, Role.DISTRICT_BUREAU, Role.STREET_OFFICE, Role.COMMUNITY, Role.ORGANISATION,
+    Role.CITY_COORDINATOR,
+    Role.DISTRICT_BUREAU,
+    Role.STREET_OFFICE,
+    Role.COMMUNITY,
+    Role.ORGANISATION,
 )
 EXPERT_READERS = (Role.CITY_COORDINATOR, Role.EXPERT)
 
 ORGANISATION_EXPORT_COLUMNS = [
-    ("id", "编号"), ("name", "机构名称"), ("credit_code", "统一社会信用代码"),
-    ("registered_with_civil_affairs", "已在民政部门登记"), ("blacklisted", "列入黑名单"), ("contact_email", "联系邮箱"),
+    ("id", "编号"),
+    ("name", "机构名称"),
+    ("credit_code", "统一社会信用代码"),
+    ("registered_with_civil_affairs", "已在民政部门登记"),
+    ("blacklisted", "列入黑名单"),
+    ("contact_email", "联系邮箱"),
 ]
 SOCIAL_WORKER_EXPORT_COLUMNS = [
-    ("id", "编号"), ("name", "姓名"), ("qualification", "职业资格"), ("social_work_degree", "社工专业毕业"),
+    ("id", "编号"),
+    ("name", "姓名"),
+    ("qualification", "职业资格"),
+    ("social_work_degree", "社工专业毕业"),
     ("employer_id", "所在机构编号"),
 ]
 EXPERT_EXPORT_COLUMNS = [
-    ("id", "编号"), ("name", "姓名"), ("field_of_expertise", "专业领域"), ("employer_name", "工作单位"), ("email", "邮箱"),
+    ("id", "编号"),
+    ("name", "姓名"),
+    ("field_of_expertise", "专业领域"),
+    ("employer_name", "工作单位"),
+    ("email", "邮箱"),
 ]
 
 
@@ -78,7 +93,11 @@ def list_organisations(session: Session, *, actor: Actor, page: int, page_size: 
     seen = _organisations_seen(actor)
     total = session.execute(select(func.count()).select_from(Organisation).where(seen)).scalar_one()
     rows = session.execute(
-        select(Organisation, _blacklisted()).where(seen).order_by(Organisation.id).offset((page - 1) * page_size).limit(page_size)  # type: ignore[arg-type]
+        select(Organisation, _blacklisted())
+        .where(seen)
+        .order_by(Organisation.id)
+        .offset((page - 1) * page_size)
+        .limit(page_size)  # type: ignore[arg-type]
     ).all()
     return Page[OrganisationPublic](
         items=[_organisation_public(org, flag) for org, flag in rows], total=total, page=page, page_size=page_size
@@ -103,7 +122,10 @@ def _workers_seen(actor: Actor) -> ColumnElement[bool]:
 def _worker_public(row: SocialWorker) -> SocialWorkerPublic:
     assert row.id is not None
     return SocialWorkerPublic(
-        id=row.id, name=row.name, qualification=row.qualification.value, social_work_degree=row.social_work_degree,
+        id=row.id,
+        name=row.name,
+        qualification=row.qualification.value,
+        social_work_degree=row.social_work_degree,
         employer_id=row.employer_id,
     )
 
@@ -116,9 +138,15 @@ def list_social_workers(
         conditions.append(SocialWorker.employer_id == employer_id)  # type: ignore[arg-type]
     total = session.execute(select(func.count()).select_from(SocialWorker).where(*conditions)).scalar_one()
     rows = session.exec(
-        select(SocialWorker).where(*conditions).order_by(SocialWorker.id).offset((page - 1) * page_size).limit(page_size)  # type: ignore[arg-type]
+        select(SocialWorker)
+        .where(*conditions)
+        .order_by(SocialWorker.id)
+        .offset((page - 1) * page_size)
+        .limit(page_size)  # type: ignore[arg-type]
     ).all()
-    return Page[SocialWorkerPublic](items=[_worker_public(r) for r in rows], total=total, page=page, page_size=page_size)
+    return Page[SocialWorkerPublic](
+        items=[_worker_public(r) for r in rows], total=total, page=page, page_size=page_size
+    )
 
 
 def social_worker_detail(session: Session, *, actor: Actor, worker_id: int) -> SocialWorkerPublic:
@@ -137,7 +165,10 @@ def _experts_seen(actor: Actor) -> ColumnElement[bool]:
 def _expert_public(row: Expert) -> ExpertPublic:
     assert row.id is not None
     return ExpertPublic(
-        id=row.id, name=row.name, field_of_expertise=row.field_of_expertise, employer_name=row.employer_name,
+        id=row.id,
+        name=row.name,
+        field_of_expertise=row.field_of_expertise,
+        employer_name=row.employer_name,
         email=row.email,
     )
 
@@ -145,7 +176,9 @@ def _expert_public(row: Expert) -> ExpertPublic:
 def list_experts(session: Session, *, actor: Actor, page: int, page_size: int) -> Page[ExpertPublic]:
     seen = _experts_seen(actor)
     total = session.execute(select(func.count()).select_from(Expert).where(seen)).scalar_one()
-    rows = session.exec(select(Expert).where(seen).order_by(Expert.id).offset((page - 1) * page_size).limit(page_size)).all()  # type: ignore[arg-type]
+    rows = session.exec(
+        select(Expert).where(seen).order_by(Expert.id).offset((page - 1) * page_size).limit(page_size)
+    ).all()  # type: ignore[arg-type]
     return Page[ExpertPublic](items=[_expert_public(r) for r in rows], total=total, page=page, page_size=page_size)
 
 

@@ -59,7 +59,10 @@ def region_detail(session: Session, *, region_id: int) -> RegionNode:
         raise OutOfScope("地区不存在")
     children = session.exec(select(Region).where(Region.parent_id == region_id).order_by(Region.id)).all()  # type: ignore[arg-type]
     return RegionNode(
-        id=region_id, name=region.name, level=region.level.value, parent_id=region.parent_id,
+        id=region_id,
+        name=region.name,
+        level=region.level.value,
+        parent_id=region.parent_id,
         children=[RegionNode(id=c.id, name=c.name, level=c.level.value, parent_id=c.parent_id) for c in children],  # type: ignore[arg-type]
     )
 
@@ -67,8 +70,14 @@ def region_detail(session: Session, *, region_id: int) -> RegionNode:
 def programme_public(programme: Programme) -> ProgrammePublic:
     assert programme.id is not None
     return ProgrammePublic(
-        id=programme.id, code=programme.code, name=programme.name, year=programme.year, region_id=programme.region_id,
-        loaded_at=programme.loaded_at, phases=programme.spec["phases"], quotas=programme.spec["quotas"],
+        id=programme.id,
+        code=programme.code,
+        name=programme.name,
+        year=programme.year,
+        region_id=programme.region_id,
+        loaded_at=programme.loaded_at,
+        phases=programme.spec["phases"],
+        quotas=programme.spec["quotas"],
         blind_review=bool(programme.spec.get("rubric", {}).get("blind")),
     )
 
@@ -81,8 +90,11 @@ def programme_detail(session: Session, *, programme_id: int) -> ProgrammeDetail:
     programme = session.get(Programme, programme_id)
     if programme is None:
         raise OutOfScope("试点批次不存在")
-    quotas = session.exec(select(ProgrammeQuota).where(ProgrammeQuota.programme_id == programme_id).order_by(ProgrammeQuota.id)).all()  # type: ignore[arg-type]
+    quotas = session.exec(
+        select(ProgrammeQuota).where(ProgrammeQuota.programme_id == programme_id).order_by(ProgrammeQuota.id)
+    ).all()  # type: ignore[arg-type]
     return ProgrammeDetail(
-        **programme_public(programme).model_dump(), district_quotas=[QuotaPublic(district_id=q.district_id, quota=q.quota) for q in quotas],
+        **programme_public(programme).model_dump(),
+        district_quotas=[QuotaPublic(district_id=q.district_id, quota=q.quota) for q in quotas],
         spec=programme.spec,
     )

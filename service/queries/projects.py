@@ -149,7 +149,14 @@ def _row_query(conditions: Sequence[ColumnElement[bool]], today: date) -> Select
 
 
 def list_projects(
-    session: Session, *, actor: Actor, filters: ProjectFilters, sort: ProjectSort, page: int, page_size: int, today: date
+    session: Session,
+    *,
+    actor: Actor,
+    filters: ProjectFilters,
+    sort: ProjectSort,
+    page: int,
+    page_size: int,
+    today: date,
 ) -> Page[ProjectRow]:
     """One page and the exact total: the page's ids come from the project table alone, then their rows are joined."""
     conditions = _conditions(session, actor, filters, today)
@@ -231,8 +238,11 @@ def project_detail(session: Session, *, actor: Actor, project_id: int, today: da
         street_leader_consent_file=project.street_leader_consent_file,
         team=[
             TeamMemberPublic(
-                social_worker_id=worker.id, name=worker.name, qualification=worker.qualification.value,
-                social_work_degree=worker.social_work_degree, full_time=member.full_time,
+                social_worker_id=worker.id,
+                name=worker.name,
+                qualification=worker.qualification.value,
+                social_work_degree=worker.social_work_degree,
+                full_time=member.full_time,
             )
             for member, worker in team
         ],

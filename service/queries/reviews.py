@@ -77,8 +77,13 @@ def _public(row: tuple[ReviewAssignment, str, str, int | None], actor: Actor) ->
     assignment, title, expert_name, total = row
     assert assignment.id is not None
     return AssignmentPublic(
-        id=assignment.id, project_id=assignment.project_id, project_title=title, expert_id=assignment.expert_id,
-        expert_name=expert_name, due_date=assignment.due_date, total_score=total,
+        id=assignment.id,
+        project_id=assignment.project_id,
+        project_title=title,
+        expert_id=assignment.expert_id,
+        expert_name=expert_name,
+        due_date=assignment.due_date,
+        total_score=total,
         **state_view(REVIEW_ASSIGNMENT, assignment, actor),
     )
 
@@ -91,20 +96,30 @@ def list_assignments(
     rows = session.execute(
         query.order_by(ReviewAssignment.due_date, ReviewAssignment.id).offset((page - 1) * page_size).limit(page_size)  # type: ignore[arg-type]
     ).all()
-    return Page[AssignmentPublic](items=[_public(row, actor) for row in rows], total=total, page=page, page_size=page_size)  # type: ignore[arg-type]
+    return Page[AssignmentPublic](
+        items=[_public(row, actor) for row in rows], total=total, page=page, page_size=page_size
+    )  # type: ignore[arg-type]
 
 
-def all_assignments(session: Session, *, actor: Actor, project_id: int | None, states: tuple[str, ...]) -> list[AssignmentPublic]:
-    rows = session.execute(_query(session, actor, project_id, states).order_by(ReviewAssignment.due_date, ReviewAssignment.id)).all()  # type: ignore[arg-type]
+def all_assignments(
+    session: Session, *, actor: Actor, project_id: int | None, states: tuple[str, ...]
+) -> list[AssignmentPublic]:
+    rows = session.execute(
+        _query(session, actor, project_id, states).order_by(ReviewAssignment.due_date, ReviewAssignment.id)
+    ).all()  # type: ignore[arg-type]
     return [_public(row, actor) for row in rows]  # type: ignore[arg-type]
 
 
 def assignment_detail(session: Session, *, actor: Actor, assignment_id: int) -> AssignmentDetail:
     assignment = get_assignment(session, actor=actor, assignment_id=assignment_id)
     row = session.execute(_query(session, actor, None, ()).where(ReviewAssignment.id == assignment.id)).one()
-    scores = session.execute(
-        select(ReviewScore).where(ReviewScore.assignment_id == assignment.id).order_by(ReviewScore.id)  # type: ignore[arg-type]
-    ).scalars().all()
+    scores = (
+        session.execute(
+            select(ReviewScore).where(ReviewScore.assignment_id == assignment.id).order_by(ReviewScore.id)  # type: ignore[arg-type]
+        )
+        .scalars()
+        .all()
+    )
     return AssignmentDetail(
         **_public(row, actor).model_dump(),  # type: ignore[arg-type]
         scores=[ScorePublic(criterion=s.criterion, score=s.score, comment=s.comment) for s in scores],

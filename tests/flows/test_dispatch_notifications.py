@@ -52,8 +52,19 @@ def test_flow_sends_due_notices_and_publishes_counts(
 ) -> None:
     now = IMPLEMENTATION_DAY
     with Session(flow_db) as session:
-        good = [sweep_row(session, template="milestone_overdue", address=address(), digest_key=None, now=now,
-                          project_id=i, project_title=f"项目{i}", node_title="季度报告") for i in range(5)]
+        good = [
+            sweep_row(
+                session,
+                template="milestone_overdue",
+                address=address(),
+                digest_key=None,
+                now=now,
+                project_id=i,
+                project_title=f"项目{i}",
+                node_title="季度报告",
+            )
+            for i in range(5)
+        ]
         refused = sweep_row(session, template="milestone_overdue", address=REFUSED, digest_key=None, now=now)
         session.commit()
         ids = [r.id for r in [*good, refused]]

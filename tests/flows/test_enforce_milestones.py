@@ -31,7 +31,9 @@ def flow_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]
 def test_one_flow_run_per_sweep_with_artifact_and_tags(flow_db: Engine) -> None:
     with Session(flow_db, expire_on_commit=False) as session:
         programme = factories.lanzhou(session)
-        casts = [started_project(session, programme=programme, district_name=d) for d in ("城关区", "城关区", "七里河区")]
+        casts = [
+            started_project(session, programme=programme, district_name=d) for d in ("城关区", "城关区", "七里河区")
+        ]
         session.commit()
         node_ids = {n.id for c in casts for n in factories.milestones(session, c.project)}
     day = date(2023, 1, 16)
@@ -40,8 +42,10 @@ def test_one_flow_run_per_sweep_with_artifact_and_tags(flow_db: Engine) -> None:
     again = run_enforce_milestones(SweepRequest(as_of=day, now=morning(day), batch_size=2))
 
     assert (report.due_nodes, report.batches) == (3, 2)
-    assert report.claimed == {"城关区": {"late-1": 2, "late-5": 2, "late-10": 2},
-                              "七里河区": {"late-1": 1, "late-5": 1, "late-10": 1}}
+    assert report.claimed == {
+        "城关区": {"late-1": 2, "late-5": 2, "late-10": 2},
+        "七里河区": {"late-1": 1, "late-5": 1, "late-10": 1},
+    }
     assert report.notices == 3 * 4
     assert (again.due_nodes, again.claimed, again.notices) == (0, {}, 0)
     with Session(flow_db) as session:
@@ -51,7 +55,9 @@ def test_one_flow_run_per_sweep_with_artifact_and_tags(flow_db: Engine) -> None:
         runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[f"sweep-{day}"])))
         first = min(runs, key=lambda r: r.created)  # type: ignore[arg-type, return-value]
         assert {"programme:lanzhou-2022", f"as_of:{day}"} <= set(first.tags)
-        tasks = client.read_task_runs(task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=[first.id])))
+        tasks = client.read_task_runs(
+            task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=[first.id]))
+        )
         assert sum(t.name.startswith("claim_batch") for t in tasks) == 2
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[ARTIFACT_KEY])))
         table = next(a for a in artifacts if a.flow_run_id == first.id)

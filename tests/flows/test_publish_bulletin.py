@@ -34,8 +34,9 @@ def test_periods() -> None:
 def test_quarterly_bulletin_per_district(flow_db: Engine, tmp_path: Path) -> None:
     with Session(flow_db, expire_on_commit=False) as session:
         programme = factories.lanzhou(session)
-        on_time, late, silent = (started_project(session, programme=programme, district_name=d)
-                                 for d in ("城关区", "城关区", "七里河区"))
+        on_time, late, silent = (
+            started_project(session, programme=programme, district_name=d) for d in ("城关区", "城关区", "七里河区")
+        )
         approve_node(session, on_time, factories.milestones(session, on_time.project)[0], date(2022, 12, 20))
         approve_node(session, late, factories.milestones(session, late.project)[0], date(2022, 12, 29))
         session.commit()
@@ -56,7 +57,9 @@ def test_quarterly_bulletin_per_district(flow_db: Engine, tmp_path: Path) -> Non
     assert summary == [("七里河区", 1, 0, 0, 1, 3), ("城关区", 2, 1, 1, 0, 0)]
     assert len(list(book["明细"].iter_rows(min_row=2))) == 3
     with Session(flow_db) as session:
-        notices = session.execute(select(OutboxMessage).where(OutboxMessage.template == "node_bulletin")).scalars().all()
+        notices = (
+            session.execute(select(OutboxMessage).where(OutboxMessage.template == "node_bulletin")).scalars().all()
+        )
     street = next(n for n in notices if n.recipient_party == "street_office" and n.params["district"] == "七里河区")
     assert street.params["overdue_nodes"][0]["working_days_late"] == 3
     assert {n.recipient_party for n in notices} == {"district_bureau", "street_office"}

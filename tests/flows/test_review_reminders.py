@@ -33,8 +33,14 @@ def test_review_rungs_expert_then_coordinator(flow_db: Engine) -> None:
         for event in ("submit", "confirm_eligibility", "open_review"):
             fire(session, cast.project, event, cast.actor(EVENT_ROLES[event]), now=DECLARATION_DAY, lifecycle="project")
         expert = factories.expert(session)
-        assignment = assign_expert(session, project=cast.project, expert=expert, due_date=due,
-                                   actor=cast.actor(Role.CITY_COORDINATOR), now=DECLARATION_DAY)
+        assignment = assign_expert(
+            session,
+            project=cast.project,
+            expert=expert,
+            due_date=due,
+            actor=cast.actor(Role.CITY_COORDINATOR),
+            now=DECLARATION_DAY,
+        )
         session.commit()
 
     days = [CAL.add_working_days(due, -3), CAL.add_working_days(due, 1), CAL.add_working_days(due, 10)]
@@ -44,11 +50,17 @@ def test_review_rungs_expert_then_coordinator(flow_db: Engine) -> None:
     assert [r.claimed for r in reports] == [{"reminder": 1}, {"late-1": 1}, {"late-5": 1, "late-10": 1}]
     assert rerun.claimed == {}
     with Session(flow_db) as session:
-        rows = session.execute(
-            select(OutboxMessage).where(OutboxMessage.entity_type == "review_assignment",
-                                        OutboxMessage.entity_id == assignment.id,
-                                        OutboxMessage.dedupe_key.like("escalation:%"))  # type: ignore[union-attr]
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(OutboxMessage).where(
+                    OutboxMessage.entity_type == "review_assignment",
+                    OutboxMessage.entity_id == assignment.id,
+                    OutboxMessage.dedupe_key.like("escalation:%"),
+                )  # type: ignore[union-attr]
+            )
+            .scalars()
+            .all()
+        )
     assert sorted((r.params["rung_code"], r.template, r.recipient_party) for r in rows) == [
         ("late-1", "review_overdue", "expert"),
         ("late-10", "review_overdue", "city_coordinator"),

@@ -32,7 +32,10 @@ def morning(day: date) -> datetime:
 
 
 def started_project(
-    session: Session, *, programme: Programme | None = None, district_name: str = "城关区",
+    session: Session,
+    *,
+    programme: Programme | None = None,
+    district_name: str = "城关区",
     start_day: date = IMPLEMENTATION_START,
 ) -> Cast:
     """A Lanzhou 2022 project whose implementation started on `start_day` (its nodes are planned then)."""

@@ -1,6 +1,6 @@
 """Real-date tests for the Chinese working-day calendar."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import chinese_calendar
 import pytest
@@ -91,8 +91,8 @@ def test_override_beats_library() -> None:
 
 
 def test_shanghai_date() -> None:
-    assert shanghai_date(datetime(2023, 9, 30, 17, 0, tzinfo=timezone.utc)) == date(2023, 10, 1)
-    assert shanghai_date(datetime(2023, 9, 30, 15, 59, tzinfo=timezone.utc)) == date(2023, 9, 30)
+    assert shanghai_date(datetime(2023, 9, 30, 17, 0, tzinfo=UTC)) == date(2023, 10, 1)
+    assert shanghai_date(datetime(2023, 9, 30, 15, 59, tzinfo=UTC)) == date(2023, 9, 30)
     assert shanghai_date(datetime(2023, 10, 1, 0, 30, tzinfo=SHANGHAI)) == date(2023, 10, 1)
     with pytest.raises(ValueError):
         shanghai_date(datetime(2023, 10, 1, 12, 0))

@@ -29,7 +29,9 @@ SCRIPTS: list[tuple[str, Script]] = [
 ]
 
 
-def expected_notices(session: Session, nodes: dict[int, Milestone], closes: dict[int, date | None]) -> list[tuple[int, str, str]]:
+def expected_notices(
+    session: Session, nodes: dict[int, Milestone], closes: dict[int, date | None]
+) -> list[tuple[int, str, str]]:
     """Worked out from the ladder alone: a rung fires on its day unless the node closed before or on it."""
     ladder = node_ladder(factories.lanzhou(session).parsed_spec())
     expected = []
@@ -47,7 +49,7 @@ def test_programme_year_each_rung_once_to_the_right_parties(session: Session) ->
     nodes: dict[int, Milestone] = {}
     closes: dict[int, date | None] = {}
     owner = {}
-    for cast, (_, script) in zip(casts, SCRIPTS):
+    for cast, (_, script) in zip(casts, SCRIPTS, strict=True):
         for node in factories.milestones(session, cast.project):
             assert node.id is not None
             nodes[node.id], closes[node.id], owner[node.id] = node, script(node), cast
@@ -64,11 +66,12 @@ def test_programme_year_each_rung_once_to_the_right_parties(session: Session) ->
     notices = escalations(session, set(nodes))
     assert notices == expected
     assert len(set(notices)) == len(notices)
-    rungs_by_script = [
-        sorted({rung for node_id, rung, _ in notices if owner[node_id] is cast}) for cast in casts
-    ]
+    rungs_by_script = [sorted({rung for node_id, rung, _ in notices if owner[node_id] is cast}) for cast in casts]
     assert rungs_by_script == [
-        [], ["reminder"], ["late-1", "reminder"], ["late-1", "late-10", "late-5", "reminder"],
+        [],
+        ["reminder"],
+        ["late-1", "reminder"],
+        ["late-1", "late-10", "late-5", "reminder"],
         ["late-1", "late-5", "reminder"],
     ]
     claims = session.execute(
@@ -91,12 +94,18 @@ def test_overdue_notice_says_how_late_and_street_office_gets_one_digest(session:
     late_5 = CAL.add_working_days(date(2022, 12, 27), 5)
     for day in (date(2022, 12, 22), date(2022, 12, 28), late_5):
         sweep(session, as_of=day, now=morning(day))
-    rows = session.execute(
-        select(OutboxMessage).where(
-            OutboxMessage.entity_id.in_([n.id for c in (first, second) for n in factories.milestones(session, c.project)]),  # type: ignore[attr-defined]
-            OutboxMessage.template == "milestone_overdue",
+    rows = (
+        session.execute(
+            select(OutboxMessage).where(
+                OutboxMessage.entity_id.in_(
+                    [n.id for c in (first, second) for n in factories.milestones(session, c.project)]
+                ),  # type: ignore[attr-defined]
+                OutboxMessage.template == "milestone_overdue",
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     by_rung = {(row.params["rung_code"], row.recipient_party, row.entity_id): row for row in rows}
     node = factories.milestones(session, first.project)[0]
     late = by_rung[("late-5", "district_bureau", node.id)]
@@ -105,7 +114,9 @@ def test_overdue_notice_says_how_late_and_street_office_gets_one_digest(session:
     assert late.params["project_title"] == first.project.title
     assert late.message_id == f"<escalation.node_report.{node.id}.late-5.district_bureau@sanshe.local>"
     # Both projects' late-5 notices to the same district bureau share one digest: one mail.
-    district_rows = [row for (rung, party, _), row in by_rung.items() if rung == "late-5" and party == "district_bureau"]
+    district_rows = [
+        row for (rung, party, _), row in by_rung.items() if rung == "late-5" and party == "district_bureau"
+    ]
     assert len(district_rows) == 2
     assert len({(row.digest_key, row.recipient_address) for row in district_rows}) == 1
     assert district_rows[0].digest_key == f"milestone_overdue:{late_5.isoformat()}"
@@ -128,8 +139,13 @@ def test_interrupted_sweep_rerun_gives_the_same_set(session: Session) -> None:
     sweep(session, as_of=day, now=morning(day), batch_size=2)
     first_nodes = {factories.milestones(session, c.project)[0].id for c in casts}
     expected = sorted(
-        (node_id, rung, party) for node_id in first_nodes
-        for rung, party in (("late-1", "community"), ("late-1", "street_office"), ("late-5", "district_bureau"),
-                            ("late-10", "city_coordinator"))
+        (node_id, rung, party)
+        for node_id in first_nodes
+        for rung, party in (
+            ("late-1", "community"),
+            ("late-1", "street_office"),
+            ("late-5", "district_bureau"),
+            ("late-10", "city_coordinator"),
+        )
     )
     assert escalations(session, node_ids) == expected

@@ -46,7 +46,10 @@ def test_rung_days_across_national_day_2023() -> None:
         "late-10": date(2023, 10, 18),
     }
     assert [r.notify for r in review_ladder(spec).rungs] == [
-        (Party.EXPERT,), (Party.EXPERT,), (Party.CITY_COORDINATOR,), (Party.CITY_COORDINATOR,)
+        (Party.EXPERT,),
+        (Party.EXPERT,),
+        (Party.CITY_COORDINATOR,),
+        (Party.CITY_COORDINATOR,),
     ]
     assert [r.template for r in review_ladder(spec).rungs] == ["review_reminder"] + ["review_overdue"] * 3
 
@@ -59,16 +62,44 @@ def test_extension_moves_the_date_without_resending_rungs(session: Session) -> N
 
     coordinator = cast.actor(Role.CITY_COORDINATOR)
     with pytest.raises(RoleNotAllowed):
-        grant_extension(session, node, new_due=date(2023, 1, 20), actor=cast.actor(Role.DISTRICT_BUREAU),
-                        expected_version=node.version, now=morning(date(2022, 12, 29)), reason="疫情")
+        grant_extension(
+            session,
+            node,
+            new_due=date(2023, 1, 20),
+            actor=cast.actor(Role.DISTRICT_BUREAU),
+            expected_version=node.version,
+            now=morning(date(2022, 12, 29)),
+            reason="疫情",
+        )
     with pytest.raises(ReasonRequired):
-        grant_extension(session, node, new_due=date(2023, 1, 20), actor=coordinator,
-                        expected_version=node.version, now=morning(date(2022, 12, 29)), reason=" ")
+        grant_extension(
+            session,
+            node,
+            new_due=date(2023, 1, 20),
+            actor=coordinator,
+            expected_version=node.version,
+            now=morning(date(2022, 12, 29)),
+            reason=" ",
+        )
     with pytest.raises(RulesFailed):
-        grant_extension(session, node, new_due=date(2022, 12, 1), actor=coordinator,
-                        expected_version=node.version, now=morning(date(2022, 12, 29)), reason="疫情")
-    move = grant_extension(session, node, new_due=date(2023, 1, 20), actor=coordinator,
-                           expected_version=node.version, now=morning(date(2022, 12, 29)), reason="疫情防控，延期报送")
+        grant_extension(
+            session,
+            node,
+            new_due=date(2022, 12, 1),
+            actor=coordinator,
+            expected_version=node.version,
+            now=morning(date(2022, 12, 29)),
+            reason="疫情",
+        )
+    move = grant_extension(
+        session,
+        node,
+        new_due=date(2023, 1, 20),
+        actor=coordinator,
+        expected_version=node.version,
+        now=morning(date(2022, 12, 29)),
+        reason="疫情防控，延期报送",
+    )
     session.commit()
     assert (move.from_due, move.to_due) == (date(2022, 12, 27), date(2023, 1, 20))
     session.refresh(node)
@@ -76,11 +107,16 @@ def test_extension_moves_the_date_without_resending_rungs(session: Session) -> N
     # reminder and late-1 were sent: the next rung is late-5, counted from the new date
     assert (node.next_rung_index, node.next_rung_on) == (2, CAL.add_working_days(date(2023, 1, 20), 5))
     audit = session.execute(
-        select(AuditEvent).where(AuditEvent.entity_type == "node_report", AuditEvent.entity_id == node.id,
-                                 AuditEvent.event == "extend")
+        select(AuditEvent).where(
+            AuditEvent.entity_type == "node_report", AuditEvent.entity_id == node.id, AuditEvent.event == "extend"
+        )
     ).scalar_one()
     assert (audit.reason, audit.actor_role, audit.details["from_due"], audit.details["to_due"]) == (
-        "疫情防控，延期报送", "city_coordinator", "2022-12-27", "2023-01-20")
+        "疫情防控，延期报送",
+        "city_coordinator",
+        "2022-12-27",
+        "2023-01-20",
+    )
     assert audit.entity_version == node.version
 
     sweep_days(session, date(2022, 12, 29), date(2023, 2, 20))
@@ -105,15 +141,21 @@ def test_waived_node_and_suspended_project_do_not_escalate(session: Session) -> 
 def test_resume_moves_open_nodes_by_the_working_days_lost(session: Session) -> None:
     cast = started_project(session)
     first = factories.milestones(session, cast.project)[0]
-    factories.fire(session, first, "submit", cast.actor(Role.ORGANISATION), now=morning(date(2022, 11, 1)),
-                   lifecycle="node_report")
+    factories.fire(
+        session, first, "submit", cast.actor(Role.ORGANISATION), now=morning(date(2022, 11, 1)), lifecycle="node_report"
+    )
     for event, role in (("confirm", Role.COMMUNITY), ("approve", Role.DISTRICT_BUREAU)):
         factories.fire(session, first, event, cast.actor(role), now=morning(date(2022, 11, 1)), lifecycle="node_report")
     project_event(session, cast, "suspend", date(2022, 12, 1))
     before = {n.id: n.due_date for n in factories.milestones(session, cast.project)}
     moves = shift_after_suspension(
-        session, cast.project, suspended_on=date(2022, 12, 1), resumed_on=date(2022, 12, 15),
-        actor=cast.actor(Role.DISTRICT_BUREAU), now=morning(date(2022, 12, 15)), reason="恢复实施",
+        session,
+        cast.project,
+        suspended_on=date(2022, 12, 1),
+        resumed_on=date(2022, 12, 15),
+        actor=cast.actor(Role.DISTRICT_BUREAU),
+        now=morning(date(2022, 12, 15)),
+        reason="恢复实施",
     )
     lost = CAL.working_days_between(date(2022, 12, 1), date(2022, 12, 15))
     assert lost == 10
@@ -121,9 +163,13 @@ def test_resume_moves_open_nodes_by_the_working_days_lost(session: Session) -> N
     assert len(moves) == len(before) - 1
     for move in moves:
         assert move.to_due == CAL.add_working_days(before[move.node_id], lost)
-    audits = session.execute(
-        select(AuditEvent).where(AuditEvent.event == "replan", AuditEvent.entity_id.in_([m.node_id for m in moves]))  # type: ignore[attr-defined]
-    ).scalars().all()
+    audits = (
+        session.execute(
+            select(AuditEvent).where(AuditEvent.event == "replan", AuditEvent.entity_id.in_([m.node_id for m in moves]))  # type: ignore[attr-defined]
+        )
+        .scalars()
+        .all()
+    )
     assert len(audits) == len(moves) and {a.reason for a in audits} == {"恢复实施"}
 
 
@@ -141,8 +187,13 @@ def test_provisional_year_is_replanned_when_the_official_schedule_is_loaded(sess
     source = (factories.PROGRAMMES / "lanzhou-2022.yaml").read_text(encoding="utf-8")
     text = (
         source.replace("code: lanzhou-2022", f"code: {factories.unique('lz-').lower()}")
-        .replace("declaration: {start: 2022-05-31, end: 2022-08-30}", "declaration: {start: 2022-05-31, end: 2027-02-28}")
-        .replace("implementation: {start: 2022-09-27, end: 2023-09-27}", "implementation: {start: 2027-03-09, end: 2027-12-09}")
+        .replace(
+            "declaration: {start: 2022-05-31, end: 2022-08-30}", "declaration: {start: 2022-05-31, end: 2027-02-28}"
+        )
+        .replace(
+            "implementation: {start: 2022-09-27, end: 2023-09-27}",
+            "implementation: {start: 2027-03-09, end: 2027-12-09}",
+        )
         .replace("acceptance: {start: 2023-09-05, end: 2023-09-30}", "acceptance: {start: 2027-12-01, end: 2027-12-30}")
     )
     path = tmp_path / "later.yaml"
@@ -178,11 +229,15 @@ def test_provisional_year_is_replanned_when_the_official_schedule_is_loaded(sess
 def test_bulk_addressees_match_project_recipient(session: Session) -> None:
     cast = started_project(session, district_name="红古区")
     facts = project_facts(session, [cast.project.id])[cast.project.id]  # type: ignore[list-item, index]
-    for party in (Party.ORGANISATION, Party.COMMUNITY, Party.STREET_OFFICE, Party.DISTRICT_BUREAU,
-                  Party.CITY_COORDINATOR):
+    for party in (
+        Party.ORGANISATION,
+        Party.COMMUNITY,
+        Party.STREET_OFFICE,
+        Party.DISTRICT_BUREAU,
+        Party.CITY_COORDINATOR,
+    ):
         assert facts.recipients[party] == project_recipient(session, cast.project, party)
     assert facts.district_name == "红古区"
-
 
 
 def test_the_resume_transition_shifts_open_nodes(session: Session) -> None:

@@ -54,8 +54,10 @@ def private_postgres() -> Iterator[Engine]:
 def test_two_sweeps_at_once_notify_each_rung_once(private_postgres: Engine) -> None:
     with Session(private_postgres, expire_on_commit=False) as session:
         programme = factories.lanzhou(session)
-        casts = [started_project(session, programme=programme, district_name=d)
-                 for d in ("城关区", "城关区", "城关区", "七里河区", "七里河区", "西固区", "西固区", "安宁区")]
+        casts = [
+            started_project(session, programme=programme, district_name=d)
+            for d in ("城关区", "城关区", "城关区", "七里河区", "七里河区", "西固区", "西固区", "安宁区")
+        ]
         session.commit()
         node_ids = {n.id for c in casts for n in factories.milestones(session, c.project)}
     day = date(2023, 4, 28)  # supervision #1 fully escalated; #2, mid-term and mid-audit part way
@@ -80,8 +82,9 @@ def test_two_sweeps_at_once_notify_each_rung_once(private_postgres: Engine) -> N
     with Session(private_postgres) as session:
         concurrent = escalations(session, node_ids)  # type: ignore[arg-type]
         claims = session.execute(select(func.count()).select_from(EscalationClaim)).scalar_one()
-        outbox = session.execute(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.dedupe_key.like("escalation:%"))).scalar_one()  # type: ignore[union-attr]
+        outbox = session.execute(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dedupe_key.like("escalation:%"))
+        ).scalar_one()  # type: ignore[union-attr]
         nodes = [n for c in casts for n in factories.milestones(session, c.project)]
     # Late rungs due by then, each once; reminders of nodes already past due are not sent.
     expected = sorted(

@@ -25,6 +25,12 @@ def fire(
 ) -> ActionOutcome:
     """执行一个操作（如 submit、approve）：检查范围、角色、状态、版本与规则，写入状态、审计与通知。"""
     return fire_action(
-        session, resource=resource, entity_id=entity_id, event=event, request=request, actor=actor, now=now,
+        session,
+        resource=resource,
+        entity_id=entity_id,
+        event=event,
+        request=request,
+        actor=actor,
+        now=now,
         files_dir=settings.files_dir,
     )

@@ -46,8 +46,12 @@ def read_projects(
     session: SessionDep, actor: CurrentActor, now: ClockDep, query: Annotated[ProjectQuery, Query()]
 ) -> Any:
     filters = ProjectFilters(
-        programme_id=query.programme_id, district_id=query.district_id, street_id=query.street_id,
-        community_id=query.community_id, organisation_id=query.organisation_id, states=tuple(query.state),
+        programme_id=query.programme_id,
+        district_id=query.district_id,
+        street_id=query.street_id,
+        community_id=query.community_id,
+        organisation_id=query.organisation_id,
+        states=tuple(query.state),
         overdue=query.overdue,
     )
     today = shanghai_date(now)
@@ -82,6 +86,8 @@ def read_project_milestones(
 ) -> Any:
     nodes = milestone_queries.project_milestones(session, actor=actor, project_id=project_id, today=shanghai_date(now))
     if format == "xlsx":
-        content = export_rows(f"项目{project_id}节点", milestone_queries.EXPORT_COLUMNS, (n.model_dump() for n in nodes))
+        content = export_rows(
+            f"项目{project_id}节点", milestone_queries.EXPORT_COLUMNS, (n.model_dump() for n in nodes)
+        )
         return xlsx_response(content, filename=f"项目{project_id}节点")
     return nodes

@@ -80,7 +80,7 @@ def test_a_malformed_file_is_refused_naming_the_field(session: Session, api: Api
     cases = [  # (file, words the detail must hold)
         ("year: 2027\nholidays:\n  - {name: 端午节, start: 2027-06-09}\n", "2027.yaml 字段 holidays.0.end"),
         ("year: 2027\nholidays: [\n", "YAML 语法错误"),
-        ("year: 2027\nworking_days:\n  - {day: 2027-02-30}\n", "日期或数值无效"),
+        ("year: 2027\nworking_days:\n  - {day: 2027-02-30}\n", "日期无效"),
         ("year: 2027\nholidays:\n  - {name: 元旦, start: 2028-01-01, end: 2028-01-01}\n", "日期不在 2027 年内"),
     ]
     for text, words in cases:

@@ -30,7 +30,9 @@ def test_create_user_then_sign_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     name = unique("admin-")
     try:
         ok = CliRunner().invoke(app, ["create-user", name, "--role", "admin", "--password", "s3cret-pass"])
-        bad = CliRunner().invoke(app, ["create-user", unique("d-"), "--role", "district_bureau", "--password", "s3cret-pass"])
+        bad = CliRunner().invoke(
+            app, ["create-user", unique("d-"), "--role", "district_bureau", "--password", "s3cret-pass"]
+        )
     finally:
         get_settings.cache_clear()
     assert ok.exit_code == 0, ok.output

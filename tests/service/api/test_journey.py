@@ -35,9 +35,12 @@ def _upload(api: Api, url: str, headers: dict[str, str], name: str, data: bytes,
     return api.client.post(url, headers=headers, files={"file": (name, data, media)})
 
 
-def _fire(api: Api, headers: dict[str, str], resource: str, entity: dict[str, Any], event: str, **body: Any) -> dict[str, Any]:
+def _fire(
+    api: Api, headers: dict[str, str], resource: str, entity: dict[str, Any], event: str, **body: Any
+) -> dict[str, Any]:
     response = api.client.post(
-        f"{V1}/{resource}/{entity['id']}/actions/{event}", headers=headers,
+        f"{V1}/{resource}/{entity['id']}/actions/{event}",
+        headers=headers,
         json={"expected_version": entity["version"], **body},
     )
     assert response.status_code == 200, (event, response.text)
@@ -51,8 +54,14 @@ def test_lanzhou_journey(session: Session, api: Api) -> None:
     admin_account = user(session, Role.ADMIN)
 
     # The coordinator loads the programme file.
-    loaded = _upload(api, f"{V1}/programmes", coordinator, "lanzhou-2022.yaml",
-                     (factories.PROGRAMMES / "lanzhou-2022.yaml").read_bytes(), "application/yaml")
+    loaded = _upload(
+        api,
+        f"{V1}/programmes",
+        coordinator,
+        "lanzhou-2022.yaml",
+        (factories.PROGRAMMES / "lanzhou-2022.yaml").read_bytes(),
+        "application/yaml",
+    )
     assert loaded.status_code == 201, loaded.text
     programme = loaded.json()
     assert programme["code"] == "lanzhou-2022" and sum(q["quota"] for q in programme["district_quotas"]) == 10
@@ -61,10 +70,22 @@ def test_lanzhou_journey(session: Session, api: Api) -> None:
     places: dict[str, dict[str, Any]] = {}
     for district_name in ("城关区", "七里河区"):
         district = next(r for r in _children(session, city) if r.name == district_name)
-        street = ensure_region(session, name=factories.unique("街道"), level=RegionLevel.STREET, parent=district,
-                               settlement=Settlement.URBAN, contact_email=f"{factories.unique('s')}@example.cn")
-        community = ensure_region(session, name=factories.unique("社区"), level=RegionLevel.COMMUNITY, parent=street,
-                                  settlement=Settlement.URBAN, contact_email=f"{factories.unique('c')}@example.cn")
+        street = ensure_region(
+            session,
+            name=factories.unique("街道"),
+            level=RegionLevel.STREET,
+            parent=district,
+            settlement=Settlement.URBAN,
+            contact_email=f"{factories.unique('s')}@example.cn",
+        )
+        community = ensure_region(
+            session,
+            name=factories.unique("社区"),
+            level=RegionLevel.COMMUNITY,
+            parent=street,
+            settlement=Settlement.URBAN,
+            contact_email=f"{factories.unique('c')}@example.cn",
+        )
         places[district_name] = {
             "path": f"{district.name}/{street.name}/{community.name}",
             "accounts": {
@@ -79,10 +100,25 @@ def test_lanzhou_journey(session: Session, api: Api) -> None:
 
     # The coordinator imports the two organisations; each imports its social workers and its declaration.
     org_headers = [c.header for c in kinds.ORGANISATION_COLUMNS]
-    rows = [[factories.unique("社工服务中心"), p["credit_code"], "是", "2018-03-01", "是", "是", f"{factories.unique('o')}@example.cn"]
-            for p in places.values()]
-    imported = _upload(api, f"{V1}/imports/organisations", coordinator, "机构.xlsx",
-                       workbook(org_headers, *rows, title=kinds.SHEET_TITLES[kinds.ORGANISATIONS]))
+    rows = [
+        [
+            factories.unique("社工服务中心"),
+            p["credit_code"],
+            "是",
+            "2018-03-01",
+            "是",
+            "是",
+            f"{factories.unique('o')}@example.cn",
+        ]
+        for p in places.values()
+    ]
+    imported = _upload(
+        api,
+        f"{V1}/imports/organisations",
+        coordinator,
+        "机构.xlsx",
+        workbook(org_headers, *rows, title=kinds.SHEET_TITLES[kinds.ORGANISATIONS]),
+    )
     assert imported.status_code == 200 and imported.json()["created"] == 2, imported.text
     listed = api.client.get(f"{V1}/organisations", headers=coordinator, params={"page_size": 200}).json()["items"]
     by_code = {o["credit_code"]: o["id"] for o in listed}
@@ -94,27 +130,40 @@ def test_lanzhou_journey(session: Session, api: Api) -> None:
         names = [factories.unique("社工") for _ in range(3)]
         workers = workbook(
             [c.header for c in kinds.SOCIAL_WORKER_COLUMNS],
-            [names[0], place["credit_code"], "社会工作师", "是"], [names[1], place["credit_code"], "助理社会工作师", "否"],
-            [names[2], place["credit_code"], "无", "是"], title=kinds.SHEET_TITLES[kinds.SOCIAL_WORKERS],
+            [names[0], place["credit_code"], "社会工作师", "是"],
+            [names[1], place["credit_code"], "助理社会工作师", "否"],
+            [names[2], place["credit_code"], "无", "是"],
+            title=kinds.SHEET_TITLES[kinds.SOCIAL_WORKERS],
         )
         assert _upload(api, f"{V1}/imports/social-workers", place["org"], "社工.xlsx", workers).status_code == 200
         columns = kinds.columns_for(kinds.DECLARATIONS, factories.lanzhou(session).parsed_spec())
         values = {
-            kinds.DECL_PROGRAMME.header: "lanzhou-2022", kinds.DECL_COMMUNITY.header: place["path"],
-            kinds.DECL_ORGANISATION.header: place["credit_code"], kinds.DECL_TITLE.header: factories.unique("邻里守望"),
-            kinds.DECL_AREA.header: 420, kinds.DECL_CONSENT.header: "files/consent.pdf",
+            kinds.DECL_PROGRAMME.header: "lanzhou-2022",
+            kinds.DECL_COMMUNITY.header: place["path"],
+            kinds.DECL_ORGANISATION.header: place["credit_code"],
+            kinds.DECL_TITLE.header: factories.unique("邻里守望"),
+            kinds.DECL_AREA.header: 420,
+            kinds.DECL_CONSENT.header: "files/consent.pdf",
             kinds.DECL_TEAM.header: "、".join(names),
             **{kinds.budget_column(line).header: line.amount_fen // FEN_PER_YUAN for line in spec_budget.lines},
         }
-        declaration = workbook([c.header for c in columns], [values.get(c.header) for c in columns],
-                               title=kinds.SHEET_TITLES[kinds.DECLARATIONS])
+        declaration = workbook(
+            [c.header for c in columns],
+            [values.get(c.header) for c in columns],
+            title=kinds.SHEET_TITLES[kinds.DECLARATIONS],
+        )
         declared = _upload(api, f"{V1}/imports/declarations", place["org"], "申报.xlsx", declaration)
         assert declared.status_code == 200 and declared.json()["created"] == 1, declared.text
         place["project"] = api.client.get(f"{V1}/projects", headers=place["org"]).json()["items"][0]
 
     # A bad workbook writes nothing and names the cell.
-    refused = _upload(api, f"{V1}/imports/organisations", coordinator, "机构.xlsx",
-                      workbook(org_headers, ["", "123", "也许", "", "是", "是", ""], title="社工机构"))
+    refused = _upload(
+        api,
+        f"{V1}/imports/organisations",
+        coordinator,
+        "机构.xlsx",
+        workbook(org_headers, ["", "123", "也许", "", "是", "是", ""], title="社工机构"),
+    )
     assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
     assert {e["column"] for e in refused.json()["errors"]} >= {"机构名称", "统一社会信用代码"}
 
@@ -140,19 +189,40 @@ def test_lanzhou_journey(session: Session, api: Api) -> None:
     node = api.client.get(f"{V1}/projects/{project['id']}/milestones", headers=chengguan["org"]).json()[0]
 
     # The organisation uploads its report and submits; the community confirms with its opinion.
-    stored = _upload(api, f"{V1}/milestones/{node['id']}/attachments", chengguan["org"], "督导报告.pdf",
-                     b"%PDF-1.4 report", "application/pdf")
+    stored = _upload(
+        api,
+        f"{V1}/milestones/{node['id']}/attachments",
+        chengguan["org"],
+        "督导报告.pdf",
+        b"%PDF-1.4 report",
+        "application/pdf",
+    )
     assert stored.status_code == 201, stored.text
-    node = _fire(api, chengguan["org"], "milestones", node, "submit",
-                 payload={"summary": "本期开展个案 12 个", "attachments": [stored.json()["path"]]})
+    node = _fire(
+        api,
+        chengguan["org"],
+        "milestones",
+        node,
+        "submit",
+        payload={"summary": "本期开展个案 12 个", "attachments": [stored.json()["path"]]},
+    )
     node = _fire(api, chengguan["community"], "milestones", node, "confirm", payload={"opinion": "情况属实"})
 
     # The organisation cannot approve its own report; its district bureau can.
-    own_approval = api.client.post(f"{V1}/milestones/{node['id']}/actions/approve", headers=chengguan["org"],
-                                   json={"expected_version": node["version"]})
+    own_approval = api.client.post(
+        f"{V1}/milestones/{node['id']}/actions/approve",
+        headers=chengguan["org"],
+        json={"expected_version": node["version"]},
+    )
     assert own_approval.status_code == 403 and own_approval.json()["code"] == "role_not_allowed"
-    assert api.client.post(f"{V1}/milestones/{node['id']}/actions/approve", headers=qilihe["bureau"],
-                           json={"expected_version": node["version"]}).status_code == 404
+    assert (
+        api.client.post(
+            f"{V1}/milestones/{node['id']}/actions/approve",
+            headers=qilihe["bureau"],
+            json={"expected_version": node["version"]},
+        ).status_code
+        == 404
+    )
     node = _fire(api, chengguan["bureau"], "milestones", node, "approve")
     assert node["state"] == "approved"
     detail = api.client.get(f"{V1}/milestones/{node['id']}", headers=chengguan["org"]).json()
@@ -166,8 +236,11 @@ def test_lanzhou_journey(session: Session, api: Api) -> None:
     book = api.client.get(f"{V1}/projects/{project['id']}/audit", headers=admin, params={"format": "xlsx"})
     assert book.status_code == 200 and book.headers["content-type"] == XLSX
     assert load_workbook(BytesIO(book.content)).worksheets[0].max_row == 1 + 7  # header, create and six actions
-    listing = api.client.get(f"{V1}/projects", headers=coordinator,
-                             params={"programme_id": programme["id"], "format": "xlsx", "state": "in_progress"})
+    listing = api.client.get(
+        f"{V1}/projects",
+        headers=coordinator,
+        params={"programme_id": programme["id"], "format": "xlsx", "state": "in_progress"},
+    )
     sheet = load_workbook(BytesIO(listing.content)).worksheets[0]
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [project["id"]]
 

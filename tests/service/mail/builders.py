@@ -25,8 +25,13 @@ PUBLIC_URL = "http://console.example.cn"
 
 
 def options(**overrides: Any) -> DispatchOptions:
-    values: dict[str, Any] = dict(sender=SENDER, public_url=PUBLIC_URL, batch_size=50, lease=timedelta(minutes=5),
-                                  retry=RetryPolicy(max_attempts=3, base_seconds=60, max_seconds=600))
+    values: dict[str, Any] = dict(
+        sender=SENDER,
+        public_url=PUBLIC_URL,
+        batch_size=50,
+        lease=timedelta(minutes=5),
+        retry=RetryPolicy(max_attempts=3, base_seconds=60, max_seconds=600),
+    )
     values.update(overrides)
     return DispatchOptions(**values)
 
@@ -42,16 +47,30 @@ def dispatch(session: Session, catcher: CatcherProcess, *, now: datetime, **over
 
 
 def sweep_row(
-    session: Session, *, template: str, address: str | None, digest_key: str | None, now: datetime,
-    name: str = "东岗街道办事处", **params: Any,
+    session: Session,
+    *,
+    template: str,
+    address: str | None,
+    digest_key: str | None,
+    now: datetime,
+    name: str = "东岗街道办事处",
+    **params: Any,
 ) -> OutboxMessage:
     """A row the way the deadline sweep writes it: one per (node, rung, party), a deterministic Message-ID."""
     dedupe = unique("rung-")
     row = OutboxMessage(
-        template=template, entity_type="milestone", entity_id=1, recipient_party="street_office",
-        recipient_name=name, recipient_address=address, params=params,
-        message_id=f"<{dedupe}@{MESSAGE_ID_DOMAIN}>", dedupe_key=dedupe, digest_key=digest_key,
-        next_attempt_at=now, created_at=now,
+        template=template,
+        entity_type="milestone",
+        entity_id=1,
+        recipient_party="street_office",
+        recipient_name=name,
+        recipient_address=address,
+        params=params,
+        message_id=f"<{dedupe}@{MESSAGE_ID_DOMAIN}>",
+        dedupe_key=dedupe,
+        digest_key=digest_key,
+        next_attempt_at=now,
+        created_at=now,
     )
     session.add(row)
     session.flush()
@@ -72,7 +91,8 @@ def caught(catcher: CatcherProcess, message_ids: set[str]) -> list[EmailMessage]
 
 def rows(session: Session, ids: list[int | None]) -> list[OutboxMessage]:
     found = session.exec(
-        select(OutboxMessage).where(OutboxMessage.id.in_(ids))  # type: ignore[union-attr]
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))  # type: ignore[union-attr]
         .order_by(OutboxMessage.id)  # type: ignore[arg-type]
         .execution_options(populate_existing=True)
     ).all()

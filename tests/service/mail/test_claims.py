@@ -21,8 +21,10 @@ LEASE = timedelta(minutes=5)
 def committed_rows(engine: Engine) -> Iterator[list[int]]:
     """Rows other connections can see (so committed), removed again afterwards."""
     with Session(engine) as session:
-        made = [sweep_row(session, template="milestone_overdue", address=address(), digest_key=None, now=NOW)
-                for _ in range(20)]
+        made = [
+            sweep_row(session, template="milestone_overdue", address=address(), digest_key=None, now=NOW)
+            for _ in range(20)
+        ]
         session.commit()
         ids = [row.id for row in made if row.id is not None]
     yield ids

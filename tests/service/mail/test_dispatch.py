@@ -69,13 +69,20 @@ def test_review_invitation_has_the_due_date_and_an_extension_keeps_the_uid(
     cast, assignment = offered_assignment(session)
     dispatch(session, catcher, now=LATER)
     coordinator = cast.actor(Role.CITY_COORDINATOR)
-    extend_review_due_date(session, assignment=assignment, due_date=date(2022, 10, 31), actor=coordinator,
-                           expected_version=assignment.version, now=LATER, reason="专家出差")
+    extend_review_due_date(
+        session,
+        assignment=assignment,
+        due_date=date(2022, 10, 31),
+        actor=coordinator,
+        expected_version=assignment.version,
+        now=LATER,
+        reason="专家出差",
+    )
     dispatch(session, catcher, now=LATER + timedelta(minutes=1))
 
     notices = session.exec(
-        select(OutboxMessage).where(OutboxMessage.entity_type == "review_assignment",
-                                    OutboxMessage.entity_id == assignment.id)
+        select(OutboxMessage)
+        .where(OutboxMessage.entity_type == "review_assignment", OutboxMessage.entity_id == assignment.id)
         .order_by(OutboxMessage.id)  # type: ignore[arg-type]
     ).all()
     assert [n.template for n in notices] == ["review_assigned", "review_extended"]
@@ -95,11 +102,32 @@ def test_a_digest_goes_out_as_one_mail_per_office(session: Session, catcher: Cat
     office, other_office = address(), address()
     digest = factories.unique("sweep-2022-11-07-")
     now = LATER
-    late = [sweep_row(session, template="milestone_overdue", address=office, digest_key=digest, now=now,
-                      project_id=i, project_title=f"项目{i}", node_title=f"第{i}季度报告", due_date="2022-11-01",
-                      working_days_late=i) for i in (1, 2, 3)]
-    elsewhere = sweep_row(session, template="milestone_overdue", address=other_office, digest_key=digest, now=now,
-                          name="雁南街道办事处", project_id=9, project_title="项目9", node_title="中期报告")
+    late = [
+        sweep_row(
+            session,
+            template="milestone_overdue",
+            address=office,
+            digest_key=digest,
+            now=now,
+            project_id=i,
+            project_title=f"项目{i}",
+            node_title=f"第{i}季度报告",
+            due_date="2022-11-01",
+            working_days_late=i,
+        )
+        for i in (1, 2, 3)
+    ]
+    elsewhere = sweep_row(
+        session,
+        template="milestone_overdue",
+        address=other_office,
+        digest_key=digest,
+        now=now,
+        name="雁南街道办事处",
+        project_id=9,
+        project_title="项目9",
+        node_title="中期报告",
+    )
 
     report = dispatch(session, catcher, now=now, batch_size=2)  # the batch limit must not split the digest
 
@@ -116,8 +144,18 @@ def test_a_digest_goes_out_as_one_mail_per_office(session: Session, catcher: Cat
 
 def test_a_550_fails_that_notice_only(session: Session, catcher: CatcherProcess) -> None:
     now = LATER
-    good = [sweep_row(session, template="milestone_reminder", address=address(), digest_key=None, now=now,
-                      project_id=1, project_title="项目") for _ in range(3)]
+    good = [
+        sweep_row(
+            session,
+            template="milestone_reminder",
+            address=address(),
+            digest_key=None,
+            now=now,
+            project_id=1,
+            project_title="项目",
+        )
+        for _ in range(3)
+    ]
     refused = sweep_row(session, template="milestone_reminder", address=REFUSED, digest_key=None, now=now)
     nowhere = sweep_row(session, template="milestone_reminder", address=None, digest_key=None, now=now)
 
@@ -133,8 +171,18 @@ def test_a_550_fails_that_notice_only(session: Session, catcher: CatcherProcess)
 
 def test_outage_loses_nothing_and_each_notice_goes_once(session: Session, own_catcher: CatcherProcess) -> None:
     now = LATER
-    notices = [sweep_row(session, template="milestone_overdue", address=address(), digest_key=None, now=now,
-                         project_id=i, project_title=f"项目{i}") for i in range(5)]
+    notices = [
+        sweep_row(
+            session,
+            template="milestone_overdue",
+            address=address(),
+            digest_key=None,
+            now=now,
+            project_id=i,
+            project_title=f"项目{i}",
+        )
+        for i in range(5)
+    ]
     own_catcher.stop()
 
     down = dispatch(session, own_catcher, now=now)
@@ -169,8 +217,15 @@ def test_retries_are_bounded(session: Session, own_catcher: CatcherProcess) -> N
 
 def test_a_crash_between_send_and_mark_yields_at_most_one_duplicate(session: Session, catcher: CatcherProcess) -> None:
     now = LATER
-    row = sweep_row(session, template="milestone_overdue", address=address(), digest_key=None, now=now,
-                    project_id=1, project_title="项目")
+    row = sweep_row(
+        session,
+        template="milestone_overdue",
+        address=address(),
+        digest_key=None,
+        now=now,
+        project_id=1,
+        project_title="项目",
+    )
     crashing = options(worker="crashing-dispatcher")
 
     async def send_then_die() -> None:
@@ -196,8 +251,15 @@ def test_a_crash_between_send_and_mark_yields_at_most_one_duplicate(session: Ses
 
 
 def test_the_console_lists_caught_mail_decoded(session: Session, catcher: CatcherProcess) -> None:
-    row = sweep_row(session, template="bulletin_published", address=address(), digest_key=None, now=LATER,
-                    programme_name="兰州市三社联动试点", period="2022年第三季度")
+    row = sweep_row(
+        session,
+        template="bulletin_published",
+        address=address(),
+        digest_key=None,
+        now=LATER,
+        programme_name="兰州市三社联动试点",
+        period="2022年第三季度",
+    )
     dispatch(session, catcher, now=LATER)
     assert catcher.directory is not None
     (listed,) = [m for m in list_caught_mail(catcher.directory, limit=1000) if m.message_id == row.message_id]

@@ -20,11 +20,19 @@ def test_extension_is_audited_and_queues_a_higher_sequence(session: Session) -> 
     coordinator = cast.actor(Role.CITY_COORDINATOR)
     old_due = assignment.due_date
     for day, version in ((date(2022, 10, 20), 1), (date(2022, 10, 28), 2)):
-        extend_review_due_date(session, assignment=assignment, due_date=day, actor=coordinator,
-                               expected_version=version, now=NOW, reason="专家出差")
+        extend_review_due_date(
+            session,
+            assignment=assignment,
+            due_date=day,
+            actor=coordinator,
+            expected_version=version,
+            now=NOW,
+            reason="专家出差",
+        )
     assert assignment.due_date == date(2022, 10, 28) and assignment.version == 3
     audits = session.exec(
-        select(AuditEvent).where(AuditEvent.entity_id == assignment.id, AuditEvent.event == EXTEND_EVENT)
+        select(AuditEvent)
+        .where(AuditEvent.entity_id == assignment.id, AuditEvent.event == EXTEND_EVENT)
         .order_by(AuditEvent.id)  # type: ignore[arg-type]
     ).all()
     assert [(a.from_state, a.to_state, a.entity_version, a.actor_role, a.reason) for a in audits] == [
@@ -33,8 +41,9 @@ def test_extension_is_audited_and_queues_a_higher_sequence(session: Session) -> 
     ]
     assert audits[0].details == {"from_due_date": old_due.isoformat(), "to_due_date": "2022-10-20", "sequence": 1}
     notices = session.exec(
-        select(OutboxMessage).where(OutboxMessage.entity_id == assignment.id,
-                                    OutboxMessage.template == "review_extended").order_by(OutboxMessage.id)  # type: ignore[arg-type]
+        select(OutboxMessage)
+        .where(OutboxMessage.entity_id == assignment.id, OutboxMessage.template == "review_extended")
+        .order_by(OutboxMessage.id)  # type: ignore[arg-type]
     ).all()
     assert [(n.params["due_date"], n.params["sequence"]) for n in notices] == [("2022-10-20", 1), ("2022-10-28", 2)]
     assert notices[0].recipient_address == cast.experts[0].email
@@ -45,15 +54,29 @@ def test_extension_refusals_name_the_rule(session: Session) -> None:
     later = assignment.due_date + timedelta(days=7)
     coordinator = cast.actor(Role.CITY_COORDINATOR)
     with pytest.raises(RoleNotAllowed, match="只有市民政局可以延长评审截止日期"):
-        extend_review_due_date(session, assignment=assignment, due_date=later, actor=cast.actor(Role.DISTRICT_BUREAU),
-                               expected_version=1, now=NOW)
+        extend_review_due_date(
+            session,
+            assignment=assignment,
+            due_date=later,
+            actor=cast.actor(Role.DISTRICT_BUREAU),
+            expected_version=1,
+            now=NOW,
+        )
     with pytest.raises(RulesFailed, match="必须晚于原截止日期"):
-        extend_review_due_date(session, assignment=assignment, due_date=assignment.due_date, actor=coordinator,
-                               expected_version=1, now=NOW)
+        extend_review_due_date(
+            session, assignment=assignment, due_date=assignment.due_date, actor=coordinator, expected_version=1, now=NOW
+        )
     with pytest.raises(StaleVersion):
-        extend_review_due_date(session, assignment=assignment, due_date=later, actor=coordinator,
-                               expected_version=0, now=NOW)
+        extend_review_due_date(
+            session, assignment=assignment, due_date=later, actor=coordinator, expected_version=0, now=NOW
+        )
     drive_assignment(session, cast, assignment, ["decline"])
     with pytest.raises(EventNotAllowedInState, match="已谢绝"):
-        extend_review_due_date(session, assignment=assignment, due_date=later, actor=coordinator,
-                               expected_version=assignment.version, now=NOW)
+        extend_review_due_date(
+            session,
+            assignment=assignment,
+            due_date=later,
+            actor=coordinator,
+            expected_version=assignment.version,
+            now=NOW,
+        )

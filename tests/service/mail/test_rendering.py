@@ -23,10 +23,18 @@ TEMPLATES = sorted(
 NOW = datetime(2022, 11, 7, 1, 0, tzinfo=UTC)
 
 
-def notice(id: int, template: str, params: dict[str, Any], *, address: str | None = "jie@example.cn",
-           digest: str | None = None, entity_type: str = "project") -> ClaimedNotice:
-    return ClaimedNotice(id, template, entity_type, 5, "东岗街道办事处", address, params, f"<n{id}@sanshe.local>",
-                         digest, 1)
+def notice(
+    id: int,
+    template: str,
+    params: dict[str, Any],
+    *,
+    address: str | None = "jie@example.cn",
+    digest: str | None = None,
+    entity_type: str = "project",
+) -> ClaimedNotice:
+    return ClaimedNotice(
+        id, template, entity_type, 5, "东岗街道办事处", address, params, f"<n{id}@sanshe.local>", digest, 1
+    )
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
@@ -43,8 +51,15 @@ def test_every_template_renders_chinese_words_and_the_project_link(template: str
 
 def test_sweep_rows_show_what_is_there_and_escape_html() -> None:
     rows: list[dict[str, Any]] = [
-        {"project_id": 1, "project_title": "长者<关爱>", "node_title": "第一季度报告", "due_date": "2022-11-01",
-         "working_days_late": 3, "rung": "street_office", "extra_note": "需电话督办"},
+        {
+            "project_id": 1,
+            "project_title": "长者<关爱>",
+            "node_title": "第一季度报告",
+            "due_date": "2022-11-01",
+            "working_days_late": 3,
+            "rung": "street_office",
+            "extra_note": "需电话督办",
+        },
         {"node_title": "中期报告"},  # nothing else: still a line, under a placeholder project
     ]
     rendered = render_notice("milestone_overdue", rows, recipient_name="东岗街道办事处", public_url=PUBLIC_URL)
@@ -56,8 +71,12 @@ def test_sweep_rows_show_what_is_there_and_escape_html() -> None:
 
 
 def test_headers_are_rfc2047_encoded_and_decode_back() -> None:
-    mail = compose([notice(1, "project_suspended", {"project_id": 3, "project_title": "邻里守望"})],
-                   sender=parse_sender(SENDER), public_url=PUBLIC_URL, now=NOW)
+    mail = compose(
+        [notice(1, "project_suspended", {"project_id": 3, "project_title": "邻里守望"})],
+        sender=parse_sender(SENDER),
+        public_url=PUBLIC_URL,
+        now=NOW,
+    )
     raw = mail.message.as_bytes()
     head = raw.split(b"\r\n\r\n", 1)[0]
     assert head.isascii() and b"=?utf-8?" in head
@@ -69,10 +88,16 @@ def test_headers_are_rfc2047_encoded_and_decode_back() -> None:
 
 
 def test_the_wire_format_is_exactly_email_policy_smtp() -> None:
-    for template, params in (("project_suspended", {"project_title": "邻里守望" * 12}),
-                             ("review_assigned", {"project_title": "邻里", "due_date": "2022-09-01"})):
-        mail = compose([notice(1, template, params, entity_type="review_assignment")], sender=parse_sender(SENDER),
-                       public_url=PUBLIC_URL, now=NOW)
+    for template, params in (
+        ("project_suspended", {"project_title": "邻里守望" * 12}),
+        ("review_assigned", {"project_title": "邻里", "due_date": "2022-09-01"}),
+    ):
+        mail = compose(
+            [notice(1, template, params, entity_type="review_assignment")],
+            sender=parse_sender(SENDER),
+            public_url=PUBLIC_URL,
+            now=NOW,
+        )
         assert mail.as_bytes() == mail.message.as_bytes(policy=email.policy.SMTP)
         assert mail.as_bytes() == mail.as_bytes()  # folding from the cache gives the same bytes
         assert mail.as_bytes().isascii() and b"\r\n" in mail.as_bytes()
@@ -89,8 +114,12 @@ def test_digest_groups_by_digest_key_and_address() -> None:
 @pytest.mark.parametrize("address", [None, "", "not an address", "a@", "x@example.cn\r\nBcc: y@example.cn"])
 def test_no_or_malformed_address_is_undeliverable(address: str | None) -> None:
     with pytest.raises(Undeliverable):
-        compose([notice(1, "project_started", {}, address=address)], sender=parse_sender(SENDER),
-                public_url=PUBLIC_URL, now=NOW)
+        compose(
+            [notice(1, "project_started", {}, address=address)],
+            sender=parse_sender(SENDER),
+            public_url=PUBLIC_URL,
+            now=NOW,
+        )
 
 
 def test_unknown_template_is_undeliverable() -> None:
@@ -100,8 +129,12 @@ def test_unknown_template_is_undeliverable() -> None:
 
 def test_review_assignment_carries_an_invitation_with_the_due_date() -> None:
     params = {"project_id": 3, "project_title": "邻里守望", "due_date": "2022-09-01", "sequence": 2}
-    mail = compose([notice(1, "review_extended", params, entity_type="review_assignment")],
-                   sender=parse_sender(SENDER), public_url=PUBLIC_URL, now=NOW)
+    mail = compose(
+        [notice(1, "review_extended", params, entity_type="review_assignment")],
+        sender=parse_sender(SENDER),
+        public_url=PUBLIC_URL,
+        now=NOW,
+    )
     parsed = email.message_from_bytes(mail.message.as_bytes(), policy=email.policy.default)
     (part,) = [p for p in parsed.walk() if p.get_content_type() == "text/calendar"]
     assert part.get_param("method") == "REQUEST"
