@@ -11,11 +11,9 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -23,9 +21,8 @@ from sqlalchemy import Date, Engine, bindparam, select, text
 from sqlmodel import Session
 
 from models.columns import AwareDateTime
-from models.database import make_engine
 from models.escalation import EscalationClaim
-from models.migrate import upgrade_database
+from models.migrate import fresh_database
 from models.outbox import OutboxMessage
 from models.programme_loader import load_programme
 from models.region import Region, RegionLevel
@@ -47,31 +44,9 @@ BACKLOG_DUE = CAL.add_working_days(AS_OF, -3)  # the backlog is 3 working days l
 AHEAD_DUE = AS_OF + timedelta(days=60)
 
 
-@contextmanager
-def database(backend: str) -> Iterator[Engine]:
+def database(backend: str) -> AbstractContextManager[Engine]:
     """A fresh database with the current schema, dropped afterwards."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            engine = make_engine(f"sqlite:///{tmp}/bench.db")
-            with engine.begin() as connection:
-                upgrade_database(connection)
-            yield engine
-            engine.dispose()
-        return
-    schema = f"sanshe_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-c search_path={schema}"})
-    try:
-        with engine.begin() as connection:
-            upgrade_database(connection)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    return fresh_database("sqlite" if backend == "sqlite" else POSTGRES_URL, prefix="sanshe_bench")
 
 
 def numbers(engine: Engine, n: int) -> str:

@@ -6,60 +6,40 @@ PostgreSQL fails the run instead of being skipped.
 """
 
 import os
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from models.database import make_engine
-from models.migrate import upgrade_database
+from models.migrate import fresh_database
 
 POSTGRES_URL = os.environ.get("SANSHE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = [b.strip() for b in os.environ.get("SANSHE_TEST_BACKENDS", "sqlite,postgres").split(",") if b.strip()]
 
 
-def _sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    path = tmp_path_factory.mktemp("db") / "sanshe-test.db"
-    engine = make_engine(f"sqlite:///{path}")
-    with engine.begin() as connection:
-        upgrade_database(connection)
-    yield engine
-    engine.dispose()
-
-
-def _postgres_engine() -> Iterator[Engine]:
-    schema = f"sanshe_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 5})
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        message = f"PostgreSQL 不可达（{POSTGRES_URL}）：{exc.orig}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-c search_path={schema}"})
-    with engine.begin() as connection:
-        upgrade_database(connection)
-    try:
+def postgres_database(prefix: str) -> Iterator[Engine]:
+    """A PostgreSQL schema of its own; unreachable PostgreSQL skips, or fails with CI=true."""
+    with ExitStack() as stack:
+        try:
+            engine = stack.enter_context(fresh_database(POSTGRES_URL, prefix=prefix))
+        except OperationalError as exc:
+            message = f"PostgreSQL 不可达（{POSTGRES_URL}）：{exc.orig}"
+            if os.environ.get("CI") == "true":
+                pytest.fail(message)
+            pytest.skip(message)
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     if request.param == "sqlite":
-        yield from _sqlite_engine(tmp_path_factory)
+        with fresh_database("sqlite", prefix="sanshe-test") as engine:
+            yield engine
     elif request.param == "postgres":
-        yield from _postgres_engine()
+        yield from postgres_database("sanshe_test")
     else:
         raise ValueError(f"unknown backend {request.param}")
 

@@ -1,24 +1,19 @@
 """Two sweeps at once on PostgreSQL, each on its own connection: the same notices, none twice."""
 
-import os
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from models.database import make_engine
 from models.escalation import EscalationClaim
-from models.migrate import upgrade_database
 from models.outbox import OutboxMessage
 from schedules.calendar import WorkingCalendar
 from schedules.sweep import sweep
 from tests import factories
-from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.conftest import BACKENDS, postgres_database
 from tests.schedules.builders import escalations, morning, started_project
 
 pytestmark = pytest.mark.postgres
@@ -29,26 +24,7 @@ def private_postgres() -> Iterator[Engine]:
     """A schema of its own: the sweeps commit for real on separate connections."""
     if "postgres" not in BACKENDS:
         pytest.skip("PostgreSQL pass not selected")
-    schema = f"sanshe_sweep_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 5})
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL 不可达：{exc.orig}")
-        pytest.skip(f"PostgreSQL 不可达：{exc.orig}")
-    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-c search_path={schema}"})
-    with engine.begin() as connection:
-        upgrade_database(connection)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield from postgres_database("sanshe_sweep")
 
 
 def test_two_sweeps_at_once_notify_each_rung_once(private_postgres: Engine) -> None:
