@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from flows.enforce_milestones import flow_engine
+from flows.database import flow_engine
 from service.clock import system_clock
 from service.mail.dispatcher import DispatchOptions, DispatchReport, dispatch_batch
 from service.mail.transport import SmtpConfig, SmtpPool

@@ -5,16 +5,16 @@ Thin orchestration over `schedules.sweep`; the unique claims, not the flow, keep
 
 from collections import Counter
 from datetime import date, datetime
-from functools import lru_cache
 
 from prefect import flow, get_run_logger, tags, task
 from prefect.artifacts import create_table_artifact
 from prefect.concurrency.sync import concurrency
 from pydantic import BaseModel
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlmodel import Session
 
-from models.database import make_engine, session_scope
+from flows.database import flow_engine
+from models.database import session_scope
 from models.programme import Programme
 from schedules.calendar import shanghai_date
 from schedules.calendar_store import calendar_from_db
@@ -22,20 +22,9 @@ from schedules.heartbeat import MILESTONES, record_sweep
 from schedules.progress import district_counts
 from schedules.sweep import DEFAULT_BATCH_SIZE, SweepContext, due_node_ids, sweep_batch
 from service.clock import system_clock
-from service.settings import get_settings
 
 SWEEP_LIMIT = "milestone-sweep"
 ARTIFACT_KEY = "milestone-sweep"
-
-
-@lru_cache(maxsize=4)
-def _engine(url: str) -> Engine:
-    return make_engine(url)
-
-
-def flow_engine() -> Engine:
-    """The database the flows work on: the one Settings names (tests point it at their own)."""
-    return _engine(get_settings().database_url)
 
 
 class SweepRequest(BaseModel):

@@ -6,7 +6,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from pydantic import BaseModel
 
-from flows.enforce_milestones import flow_engine
+from flows.database import flow_engine
 from models.database import session_scope
 from schedules.bulletin import parse_period
 from schedules.bulletin import publish_bulletin as publish

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from prefect import flow, get_run_logger, task
 from pydantic import BaseModel
 
-from flows.enforce_milestones import flow_engine
+from flows.database import flow_engine
 from models.database import session_scope
 from schedules.calendar import shanghai_date
 from schedules.heartbeat import REVIEWS, record_sweep

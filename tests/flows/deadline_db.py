@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from flows.enforce_milestones import flow_engine
+from flows.database import flow_engine
 from models.database import make_engine
 from models.migrate import upgrade_database
 from service.settings import get_settings
