@@ -78,7 +78,7 @@ def extend_review_due_date(
     """Give an expert more time; the calendar invitation is re-sent with the same UID. The caller commits."""
     if not can_see(session, actor, assignment):
         raise OutOfScope(f"{REVIEW_ASSIGNMENT.label}不存在或不在您的管辖范围内")
-    if actor.role is not Role.CITY_COORDINATOR:
+    if actor.role not in (Role.CITY_COORDINATOR, Role.ADMIN):
         raise RoleNotAllowed("只有市民政局可以延长评审截止日期")
     if assignment.state not in REVIEW_ASSIGNMENT.live_states:
         raise EventNotAllowedInState(

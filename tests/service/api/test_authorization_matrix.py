@@ -106,10 +106,10 @@ def audit_rule(role: Role, scope: str, variant: str | None) -> int:
 
 
 def expect_review_extension(role: Role, scope: str, variant: str | None) -> int:
-    """The coordinator's alone (the domain refuses even the administrator); a stale version stops at 409."""
-    if role is not C:
+    """The coordinator's (and the administrator's, who sees everything); a stale version stops at 409."""
+    if role not in (C, A):
         return 403
-    return 409 if scope == IN else 404
+    return 409 if scope == IN or role is A else 404
 
 
 OFFICIAL_2099 = """\
