@@ -127,26 +127,14 @@ def replan_project(
     assert programme is not None and project.id is not None
     spec = programme.parsed_spec()
     planned = {(n.kind, n.sequence): n for n in plan_nodes(spec, calendar)}
-    ladder = node_ladder(spec)
-    moves = []
+    targets: list[tuple[Milestone, date, bool]] = []
     for node in open_nodes(session, [project.id], only_provisional=only_provisional):
         plan = planned.get((node.kind, node.sequence))
-        if plan is None:
-            continue
-        move = move_node(
-            session,
-            node,
-            to_due=plan.due_date,
-            provisional=plan.provisional,
-            calendar=calendar,
-            ladder=ladder,
-            actor=actor,
-            now=now,
-            reason=reason,
-        )
-        if move is not None:
-            moves.append(move)
-    return moves
+        if plan is not None:
+            targets.append((node, plan.due_date, plan.provisional))
+    return _move_nodes(
+        session, targets, calendar=calendar, ladder=node_ladder(spec), actor=actor, now=now, reason=reason
+    )
 
 
 def replan_programme(
@@ -186,17 +174,40 @@ def shift_after_suspension(
     lost = calendar.working_days_between(suspended_on, resumed_on)
     programme = session.get(Programme, project.programme_id)
     assert programme is not None and project.id is not None
-    ladder = node_ladder(programme.parsed_spec())
-    moves = []
+    targets: list[tuple[Milestone, date, bool]] = []
     for node in open_nodes(session, [project.id]):
-        if lost <= 0 or node.due_date < suspended_on:
-            continue
-        to_due = calendar.add_working_days(node.due_date, lost)
+        if lost > 0 and node.due_date >= suspended_on:
+            to_due = calendar.add_working_days(node.due_date, lost)
+            targets.append((node, to_due, calendar.plan_is_provisional(to_due)))
+    return _move_nodes(
+        session,
+        targets,
+        calendar=calendar,
+        ladder=node_ladder(programme.parsed_spec()),
+        actor=actor,
+        now=now,
+        reason=reason,
+    )
+
+
+def _move_nodes(
+    session: Session,
+    targets: list[tuple[Milestone, date, bool]],
+    *,
+    calendar: WorkingCalendar,
+    ladder: Ladder,
+    actor: Actor,
+    now: datetime,
+    reason: str,
+) -> list[NodeMove]:
+    """Move each node to its (due date, provisional); the nodes that actually moved."""
+    moves = []
+    for node, to_due, provisional in targets:
         move = move_node(
             session,
             node,
             to_due=to_due,
-            provisional=calendar.plan_is_provisional(to_due),
+            provisional=provisional,
             calendar=calendar,
             ladder=ladder,
             actor=actor,
