@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from models.database import make_engine
 from models.migrate import upgrade_database
 from models.user import User
-from service import cli_users
 from service.auth import authenticate
+from service.cli import users as cli_users
 from service.settings import get_settings
 from tests.factories import unique
 

@@ -15,7 +15,7 @@ from models.programme_loader import install_programme, read_programme_file
 from models.programme_spec import ProgrammeSpec
 from models.roles import Actor, Role
 from schedules.replanning import replan_programme
-from service import cli_data, cli_deadlines, cli_mail, cli_users
+from service.cli import data, deadlines, mail, users
 from service.clock import system_clock
 from service.settings import PROJECT_ROOT, get_settings
 
@@ -91,8 +91,5 @@ def up() -> None:
 
 
 # Each capability registers its own commands (deadlines, mail, data exchange), in a module of its own.
-for _module in (cli_deadlines, cli_mail, cli_data, cli_users):
+for _module in (deadlines, mail, data, users):
     _module.register(app)
-
-if __name__ == "__main__":
-    app()

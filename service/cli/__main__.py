@@ -1,0 +1,5 @@
+"""`python -m service.cli`: how `sanshe up` starts its children."""
+
+from service.cli import app
+
+app()
