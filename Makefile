@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install run test bench diagrams clean initial-migration
+.PHONY: install run test lint lock bench diagrams clean initial-migration
 
-$(BIN)/.installed: pyproject.toml
+# Every dependency at the exact version in constraints.txt: a fresh machine installs what was tested.
+$(BIN)/.installed: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,lint]'
 	@touch $@
 
 install: $(BIN)/.installed
@@ -25,6 +26,19 @@ run: install
 
 test: install
 	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Resolve pyproject.toml's ranges afresh in a scratch venv and pin the result.
+lock:
+	rm -rf var/lock-venv
+	$(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/pip install --quiet --disable-pip-version-check '.[test,lint]'
+	{ sed -n '1,2p' constraints.txt; var/lock-venv/bin/pip freeze --exclude-editable | grep -iv '^sanshe' | sort -f; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf var/lock-venv
 
 # Benchmarks print their figures; they are not part of the tests.
 bench: install
