@@ -21,13 +21,14 @@ from sqlalchemy import Date, Engine, bindparam, select, text
 from sqlmodel import Session
 
 from models.columns import AwareDateTime
+from models.dates import SHANGHAI
 from models.escalation import EscalationClaim
 from models.migrate import fresh_database
 from models.outbox import OutboxMessage
 from models.programme_loader import load_programme
 from models.region import Region, RegionLevel
 from models.regions import ensure_region
-from schedules.calendar import SHANGHAI, WorkingCalendar
+from schedules.calendar import WorkingCalendar
 from schedules.sweep import sweep
 
 log = logging.getLogger("benchmarks.sweep")

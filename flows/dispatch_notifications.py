@@ -1,11 +1,11 @@
 """Dispatching the outbox as one Prefect flow run: a task per batch over reused SMTP connections.
 
-Thin orchestration over `service.mail.dispatcher`; the outbox's claims and leases, not the flow, keep a
-notice from being sent twice by overlapping runs.
+The loop is `service.mail.dispatcher.dispatch_batches`, the one `sanshe dispatch` runs; here each batch
+is a task. The outbox's claims and leases, not the flow, keep a notice from being sent twice.
 """
 
-import asyncio
 from datetime import datetime
+from functools import partial
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import acreate_table_artifact
@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from flows.database import flow_engine
 from service.clock import system_clock
-from service.mail.dispatcher import DispatchOptions, DispatchReport, dispatch_batch
+from service.mail.dispatcher import DispatchOptions, DispatchReport, dispatch_batch, dispatch_batches
 from service.mail.transport import SmtpConfig, SmtpPool
 from service.settings import get_settings
 
@@ -61,6 +61,11 @@ async def publish_dispatch_table(total: DispatchReport) -> str:
     return ARTIFACT_KEY
 
 
+def log_progress(total: DispatchReport) -> None:
+    """Running totals in the run's log, for a long backlog."""
+    get_run_logger().info(total.progress_line())
+
+
 @flow(name="dispatch-notifications")
 async def dispatch_notifications(request: DispatchRequest) -> DispatchSummary:
     """Send every notice due now, a batch per task, until none is left or the server cannot be reached."""
@@ -68,15 +73,10 @@ async def dispatch_notifications(request: DispatchRequest) -> DispatchSummary:
     settings = get_settings()
     now = request.now or system_clock()
     options = DispatchOptions.from_settings(settings, batch_size=request.batch_size)
-    total = DispatchReport()
     async with SmtpPool(SmtpConfig.from_settings(settings), size=request.connections) as pool:
-        for _ in range(request.max_batches):
-            report = await send_batch(pool, options, now)
-            if report.batches == 0:
-                break
-            total.add(report)
-            if report.unreachable:
-                break
+        total = await dispatch_batches(
+            partial(send_batch, pool, options, now), max_batches=request.max_batches, after_batch=log_progress
+        )
     key = await publish_dispatch_table(total)
     log.info(
         "发出 %d 封邮件：%d 条已发送，%d 条稍后重试，%d 条失败", total.mails, total.sent, total.retried, total.failed
@@ -90,8 +90,3 @@ async def dispatch_notifications(request: DispatchRequest) -> DispatchSummary:
         unreachable=total.unreachable,
         artifact_key=key,
     )
-
-
-def run_dispatch_notifications(request: DispatchRequest) -> DispatchSummary:
-    """The entry point of the scheduler's threads and of the sweep's follow-up: one flow run."""
-    return asyncio.run(dispatch_notifications(request))

@@ -1,73 +1,78 @@
 """The overdue sweep as one Prefect flow run: list the due nodes, claim them a batch per task, publish.
 
-Thin orchestration over `schedules.sweep`; the unique claims, not the flow, keep every rung to once.
+The loop is `schedules.sweep.run_sweep`, the same one the CLI's direct mode and the simulation run; here
+its steps are tasks. The unique claims, not the flow, keep every rung to once.
 """
 
-from collections import Counter
 from datetime import date, datetime
 
-from prefect import flow, get_run_logger, tags, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlmodel import Session
 
 from flows.database import flow_engine
-from models.database import session_scope
+from flows.run_labels import DayRequest, day_run_name, tag_current_flow_run
 from models.programme import Programme
-from schedules.calendar import shanghai_date
-from schedules.calendar_store import calendar_from_db
-from schedules.heartbeat import MILESTONES, record_sweep
 from schedules.progress import district_counts
-from schedules.sweep import DEFAULT_BATCH_SIZE, SweepContext, due_node_ids, sweep_batch
-from service.clock import system_clock
+from schedules.sweep import (
+    DEFAULT_BATCH_SIZE,
+    BatchOutcome,
+    SweepProgress,
+    SweepResult,
+    SweepSteps,
+    run_sweep,
+    session_steps,
+)
 
 SWEEP_LIMIT = "milestone-sweep"
 ARTIFACT_KEY = "milestone-sweep"
 
 
-class SweepRequest(BaseModel):
-    as_of: date | None = None  # None: today in Asia/Shanghai
-    now: datetime | None = None  # None: the wall clock (the scheduler's run time)
+class SweepRequest(DayRequest):
     batch_size: int = DEFAULT_BATCH_SIZE
-
-
-class BatchClaims(BaseModel):
-    claimed: dict[str, dict[str, int]]  # district -> rung -> newly claimed
-    notices: int
-    retired: int
 
 
 class SweepReport(BaseModel):
     as_of: date
     due_nodes: int
     batches: int
-    claimed: dict[str, dict[str, int]]
+    claimed: dict[str, dict[str, int]]  # district -> rung -> newly claimed
     notices: int
     artifact_key: str
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def list_due_nodes(as_of: date) -> list[int]:
+    """In id order, so that overlapping sweepers lock the nodes in the same order."""
     with Session(flow_engine()) as session:
-        return due_node_ids(session, as_of)
+        return session_steps(session).due_nodes(as_of)
 
 
-@task(retries=2, retry_delay_seconds=2)
-def claim_batch(ids: list[int], as_of: date, now: datetime) -> BatchClaims:
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def claim_batch(ids: list[int], as_of: date, now: datetime) -> BatchOutcome:
     """One transaction: claims, notices and next rungs of these nodes (safe to retry: claims are unique)."""
-    with session_scope(flow_engine()) as session:
-        outcome = sweep_batch(session, ids, as_of=as_of, now=now, context=SweepContext(calendar_from_db(session)))
-    claimed: dict[str, dict[str, int]] = {}
-    for (district, rung), n in outcome.claimed.items():
-        claimed.setdefault(district, {})[rung] = n
-    return BatchClaims(claimed=claimed, notices=outcome.notices, retired=outcome.retired)
+    with Session(flow_engine()) as session:
+        return session_steps(session).claim(ids, as_of, now)
 
 
-@task
-def publish_sweep_table(as_of: date, claimed: dict[str, dict[str, int]], rungs: list[str]) -> str:
+@task(cache_policy=NO_CACHE)
+def record_heartbeat(result: SweepResult, now: datetime) -> None:
+    """The row /health reads: a sweep that stops finishing shows there, not only in Prefect."""
+    with Session(flow_engine()) as session:
+        session_steps(session).record(result, now)
+
+
+SWEEP_TASKS = SweepSteps(due_nodes=list_due_nodes, claim=claim_batch, record=record_heartbeat)
+
+
+@task(cache_policy=NO_CACHE)
+def publish_sweep_table(as_of: date, claimed: dict[str, dict[str, int]]) -> str:
     """Per district: due, done, late, and the rungs newly escalated by this sweep."""
+    rungs = sorted({rung for by_rung in claimed.values() for rung in by_rung})
     with Session(flow_engine()) as session:
         counts = district_counts(session, as_of)
     table = [
@@ -84,42 +89,6 @@ def publish_sweep_table(as_of: date, claimed: dict[str, dict[str, int]], rungs: 
     return ARTIFACT_KEY
 
 
-@task
-def record_heartbeat(as_of: date, now: datetime, due: int, claimed: int, notices: int) -> None:
-    with session_scope(flow_engine()) as session:
-        record_sweep(session, kind=MILESTONES, as_of=as_of, ran_at=now, due=due, claimed=claimed, notices=notices)
-
-
-@flow(name="enforce-milestones", flow_run_name="sweep-{request.as_of}")
-def enforce_milestones(request: SweepRequest) -> SweepReport:
-    """Claim every rung due by `as_of`, a task per batch, then publish the per-district table."""
-    log = get_run_logger()
-    now = request.now or system_clock()
-    as_of = request.as_of or shanghai_date(now)
-    with concurrency(SWEEP_LIMIT, occupy=1):  # a limit, if created, keeps sweeps from overlapping
-        ids = list_due_nodes(as_of)
-        batches = [
-            claim_batch(ids[i : i + request.batch_size], as_of, now) for i in range(0, len(ids), request.batch_size)
-        ]
-    claimed: dict[str, Counter[str]] = {}
-    for batch in batches:
-        for district, rungs in batch.claimed.items():
-            claimed.setdefault(district, Counter()).update(rungs)
-    rung_codes = sorted({rung for rungs in claimed.values() for rung in rungs})
-    key = publish_sweep_table(as_of, {d: dict(c) for d, c in claimed.items()}, rung_codes)
-    notices = sum(b.notices for b in batches)
-    record_heartbeat(as_of, now, len(ids), sum(sum(c.values()) for c in claimed.values()), notices)
-    log.info("督办 %s：%d 个节点到期，%d 条通知", as_of, len(ids), notices)
-    return SweepReport(
-        as_of=as_of,
-        due_nodes=len(ids),
-        batches=len(batches),
-        claimed={d: dict(c) for d, c in claimed.items()},
-        notices=notices,
-        artifact_key=key,
-    )
-
-
 def programme_tags(as_of: date) -> list[str]:
     """Tags a sweep's run carries: each programme and the day, so the UI can filter by them."""
     with Session(flow_engine()) as session:
@@ -127,9 +96,26 @@ def programme_tags(as_of: date) -> list[str]:
     return [f"programme:{code}" for code in codes] + [f"as_of:{as_of.isoformat()}"]
 
 
-def run_enforce_milestones(request: SweepRequest) -> SweepReport:
-    """The entry point of the CLI and the scheduler: the flow run, tagged with programmes and day."""
-    now = request.now or system_clock()
-    as_of = request.as_of or shanghai_date(now)
-    with tags(*programme_tags(as_of)):
-        return enforce_milestones(SweepRequest(as_of=as_of, now=now, batch_size=request.batch_size))
+def log_progress(progress: SweepProgress) -> None:
+    """Batches done of all, in the run's log (and so in the terminal of `sanshe sweep`)."""
+    get_run_logger().info(progress.line())
+
+
+@flow(name="enforce-milestones", flow_run_name=day_run_name("sweep"))
+def enforce_milestones(request: SweepRequest) -> SweepReport:
+    """Claim every rung due by `as_of`, a task per batch, then publish the per-district table."""
+    as_of, now = request.moment()
+    tag_current_flow_run(programme_tags(as_of))
+    with concurrency(SWEEP_LIMIT, occupy=1):  # a limit, if created, keeps sweeps from overlapping
+        result = run_sweep(SWEEP_TASKS, as_of=as_of, now=now, batch_size=request.batch_size, after_batch=log_progress)
+    claimed = result.claimed_by_district()
+    key = publish_sweep_table(as_of, claimed)
+    get_run_logger().info("督办 %s：%d 个节点到期，%d 条通知", as_of, result.due_nodes, result.outcome.notices)
+    return SweepReport(
+        as_of=as_of,
+        due_nodes=result.due_nodes,
+        batches=result.batches,
+        claimed=claimed,
+        notices=result.outcome.notices,
+        artifact_key=key,
+    )

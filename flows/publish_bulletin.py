@@ -8,9 +8,9 @@ from pydantic import BaseModel
 
 from flows.database import flow_engine
 from models.database import session_scope
+from models.dates import shanghai_date
 from schedules.bulletin import parse_period
 from schedules.bulletin import publish_bulletin as publish
-from schedules.calendar import shanghai_date
 from service.clock import system_clock
 from service.settings import get_settings
 

@@ -1,45 +1,57 @@
-"""Review assignments on the programme's ladder: reminders to the expert, then the coordinator."""
+"""Review assignments on the programme's ladder: reminders to the expert, then the coordinator.
+
+The flow's one step, `remind_reviews`, is a plain function the simulation calls too; here it runs as a task.
+"""
 
 from datetime import date, datetime
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
+from sqlmodel import Session
 
 from flows.database import flow_engine
+from flows.run_labels import DayRequest, day_run_name
 from models.database import session_scope
-from schedules.calendar import shanghai_date
 from schedules.heartbeat import REVIEWS, record_sweep
 from schedules.review_sweep import sweep_reviews
-from service.clock import system_clock
 
 
-class ReviewReminderRequest(BaseModel):
-    as_of: date | None = None
-    now: datetime | None = None
+class ReviewReminderRequest(DayRequest):
+    """The day whose due review rungs are claimed."""
 
 
 class ReviewReminderReport(BaseModel):
     as_of: date
     claimed: dict[str, int]  # rung -> newly claimed assignments
+    notices: int = 0
 
 
-@task(retries=2, retry_delay_seconds=2)
-def claim_review_rungs(as_of: date, now: datetime) -> dict[str, int]:
+def remind_reviews(session: Session, *, as_of: date, now: datetime) -> ReviewReminderReport:
+    """Claim the due review rungs, queue their notices and leave the heartbeat; the caller commits."""
+    result = sweep_reviews(session, as_of=as_of, now=now)
+    claimed = dict(result.claimed)
+    record_sweep(
+        session,
+        kind=REVIEWS,
+        as_of=as_of,
+        ran_at=now,
+        due=0,
+        claimed=sum(claimed.values()),
+        notices=result.notices,
+    )
+    return ReviewReminderReport(as_of=as_of, claimed=claimed, notices=result.notices)
+
+
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def claim_review_rungs(as_of: date, now: datetime) -> ReviewReminderReport:
     with session_scope(flow_engine()) as session:
-        claimed = dict(sweep_reviews(session, as_of=as_of, now=now))
-        record_sweep(session, kind=REVIEWS, as_of=as_of, ran_at=now, due=0, claimed=sum(claimed.values()), notices=0)
-        return claimed
+        return remind_reviews(session, as_of=as_of, now=now)
 
 
-@flow(name="review-reminders", flow_run_name="review-reminders-{request.as_of}")
+@flow(name="review-reminders", flow_run_name=day_run_name("review-reminders"))
 def review_reminders(request: ReviewReminderRequest) -> ReviewReminderReport:
-    now = request.now or system_clock()
-    as_of = request.as_of or shanghai_date(now)
-    claimed = claim_review_rungs(as_of, now)
-    get_run_logger().info("评审催办 %s：%s", as_of, claimed)
-    return ReviewReminderReport(as_of=as_of, claimed=claimed)
-
-
-def run_review_reminders(request: ReviewReminderRequest) -> ReviewReminderReport:
-    """The entry point of the CLI and the scheduler."""
-    return review_reminders(request)
+    as_of, now = request.moment()
+    report = claim_review_rungs(as_of, now)
+    get_run_logger().info("评审催办 %s：%s，通知 %d 条", as_of, report.claimed, report.notices)
+    return report

@@ -1,49 +1,36 @@
 """The coordinator assigns declarations to experts for review, never to one with a conflict of interest."""
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from models.audit import AuditEvent, record_audit
-from models.errors import (
-    EventNotAllowedInState,
-    OutOfScope,
-    RoleNotAllowed,
-    RulesFailed,
-    RuleViolation,
-    StaleVersion,
-)
-from models.expert import Expert, ExpertConflict
+from models.audit import AuditEvent
+from models.authority import authorize, refuse_unless_guards_pass
+from models.expert import Expert
+from models.guards import new_due_date
+from models.lifecycle import TransitionContext
 from models.lifecycles import PROJECT, REVIEW_ASSIGNMENT
 from models.notices import queue_notice
 from models.project import Project
 from models.recipients import expert_recipient
 from models.review import ReviewAssignment
-from models.roles import Actor, Role
-from models.scope import can_see
+from models.roles import Actor
 from models.transition import record_creation
 
-EXTEND_EVENT = "extend_due_date"  # audited like a transition, but the state stays: only the date moves
+ASSIGN_EVENT = "assign"
+EXTEND_EVENT = "extend_due_date"  # a self-transition: the state stays, the date and the version move
 
 
 def assign_expert(
     session: Session, *, project: Project, expert: Expert, due_date: date, actor: Actor, now: datetime
 ) -> ReviewAssignment:
-    """Offer one declaration to one expert; the caller commits."""
-    if actor.role not in (Role.CITY_COORDINATOR, Role.ADMIN):
-        raise RoleNotAllowed("只有市民政局可以分配评审任务")
-    if project.state != "under_review":
-        raise EventNotAllowedInState(
-            f"项目当前状态为“{PROJECT.states[project.state]}”，只有专家评审中的项目可以分配评审任务"
-        )
-    conflict = session.exec(
-        select(ExpertConflict).where(
-            ExpertConflict.expert_id == expert.id, ExpertConflict.organisation_id == project.organisation_id
-        )
-    ).first()
-    if conflict is not None:
-        raise RulesFailed([RuleViolation("review.conflict", f"{expert.name} 与申报机构存在利益冲突，不能评审此项目")])
+    """Offer one declaration to one expert, as declared by REVIEW_ASSIGNMENT's `assign`; the caller commits."""
+    creation = authorize(
+        session, actor=actor, subject=REVIEW_ASSIGNMENT, action=ASSIGN_EVENT, entity=project, entity_label=PROJECT.label
+    )
+    refuse_unless_guards_pass(creation, TransitionContext(session, project, actor, {"expert_id": expert.id}, None, now))
     assert project.id is not None and expert.id is not None
     assignment = ReviewAssignment(
         project_id=project.id, expert_id=expert.id, due_date=due_date, state=REVIEW_ASSIGNMENT.initial
@@ -57,6 +44,7 @@ def assign_expert(
         template="review_assigned",
         entity_type=REVIEW_ASSIGNMENT.name,
         entity_id=assignment.id,
+        version=assignment.version,
         recipient=expert_recipient(expert),
         params={"project_id": project.id, "project_title": project.title, "due_date": due_date.isoformat()},
         now=now,
@@ -65,84 +53,45 @@ def assign_expert(
     return assignment
 
 
-def extend_review_due_date(
-    session: Session,
-    *,
-    assignment: ReviewAssignment,
-    due_date: date,
-    actor: Actor,
-    expected_version: int,
-    now: datetime,
-    reason: str | None = None,
-) -> AuditEvent:
-    """Give an expert more time; the calendar invitation is re-sent with the same UID. The caller commits."""
-    if not can_see(session, actor, assignment):
-        raise OutOfScope(f"{REVIEW_ASSIGNMENT.label}不存在或不在您的管辖范围内")
-    if actor.role not in (Role.CITY_COORDINATOR, Role.ADMIN):
-        raise RoleNotAllowed("只有市民政局可以延长评审截止日期")
-    if assignment.state not in REVIEW_ASSIGNMENT.live_states:
-        raise EventNotAllowedInState(
-            f"评审任务当前状态为“{REVIEW_ASSIGNMENT.states[assignment.state]}”，只有未完成的评审任务可以延期"
-        )
-    if expected_version != assignment.version:
-        raise StaleVersion(
-            f"{REVIEW_ASSIGNMENT.label}已被他人修改（当前版本 {assignment.version}，"
-            f"您提交的版本 {expected_version}），请刷新后重试"
-        )
-    previous = assignment.due_date
-    if due_date <= previous:
-        raise RulesFailed(
-            [RuleViolation("review.extension_later", f"延期后的截止日期必须晚于原截止日期 {previous.isoformat()}")]
-        )
+def extend_review(ctx: TransitionContext) -> dict[str, Any]:
+    """The effect `extend_review` of the review's `extend_due_date`: a later date, and the invitation again.
+
+    The invitation keeps its UID; its SEQUENCE is 0 at the creation and one more at each extension.
+    """
+    assignment: ReviewAssignment = ctx.entity
+    session, now = ctx.session, ctx.now
+    previous, due_date = assignment.due_date, new_due_date(ctx)
+    assert due_date is not None, "the guard due_date_later refuses a missing date"
+    sequence = (
+        1
+        + session.exec(
+            select(func.count()).where(
+                AuditEvent.entity_type == REVIEW_ASSIGNMENT.name,
+                AuditEvent.entity_id == assignment.id,
+                AuditEvent.event == EXTEND_EVENT,
+            )
+        ).one()
+    )
+    assignment.due_date = due_date
+    session.add(assignment)
     project = session.get(Project, assignment.project_id)
     expert = session.get(Expert, assignment.expert_id)
     assert project is not None and expert is not None and assignment.id is not None
-    with session.begin_nested():
-        moved = session.execute(
-            update(ReviewAssignment)
-            .where(ReviewAssignment.id == assignment.id, ReviewAssignment.version == expected_version)  # type: ignore[arg-type]
-            .values(due_date=due_date, version=expected_version + 1)
-        )
-        if moved.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleVersion("数据刚被他人修改，请刷新后重试")
-        session.refresh(assignment)
-        # The invitation's SEQUENCE: the creation sent 0, each extension one more.
-        sequence = (
-            1
-            + session.exec(
-                select(func.count()).where(
-                    AuditEvent.entity_type == REVIEW_ASSIGNMENT.name,
-                    AuditEvent.entity_id == assignment.id,
-                    AuditEvent.event == EXTEND_EVENT,
-                )
-            ).one()
-        )
-        audit = record_audit(
-            session,
-            entity_type=REVIEW_ASSIGNMENT.name,
-            entity=assignment,
-            event=EXTEND_EVENT,
-            from_state=assignment.state,
-            actor=actor,
-            now=now,
-            reason=(reason or "").strip() or None,
-            details={"from_due_date": previous.isoformat(), "to_due_date": due_date.isoformat(), "sequence": sequence},
-        )
-        queue_notice(
-            session,
-            template="review_extended",
-            entity_type=REVIEW_ASSIGNMENT.name,
-            entity_id=assignment.id,
-            recipient=expert_recipient(expert),
-            params={
-                "project_id": project.id,
-                "project_title": project.title,
-                "due_date": due_date.isoformat(),
-                "previous_due_date": previous.isoformat(),
-                "sequence": sequence,
-                "reason": audit.reason,
-            },
-            now=now,
-        )
-        session.flush()
-    return audit
+    queue_notice(
+        session,
+        template="review_extended",
+        entity_type=REVIEW_ASSIGNMENT.name,
+        entity_id=assignment.id,
+        version=assignment.version,
+        recipient=expert_recipient(expert),
+        params={
+            "project_id": project.id,
+            "project_title": project.title,
+            "due_date": due_date.isoformat(),
+            "previous_due_date": previous.isoformat(),
+            "sequence": sequence,
+            "reason": ctx.reason,
+        },
+        now=now,
+    )
+    return {"from_due_date": previous.isoformat(), "to_due_date": due_date.isoformat(), "sequence": sequence}

@@ -5,15 +5,18 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from models.errors import OutOfScope, RoleNotAllowed, RulesFailed, RuleViolation
-from models.guards import HOLDS_QUOTA
-from models.lifecycles import PROJECT
+from models.authority import authorize
+from models.errors import OutOfScope, RulesFailed, RuleViolation
+from models.lifecycles import ORGANISATION_REGISTER, PROJECT
+from models.organisation import Organisation
 from models.programme import Programme
 from models.project import BudgetLine, Project, ProjectTeamMember
 from models.region import Region, RegionLevel
 from models.regions import ancestor_at
-from models.roles import Actor, Role
+from models.roles import Actor
 from models.transition import record_creation
+
+DECLARE_EVENT = "declare"
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,18 @@ class DeclarationInput:
 
 
 def declare(session: Session, data: DeclarationInput, *, actor: Actor, now: datetime) -> Project:
-    """Create the draft with its team and budget lines; the caller commits."""
-    if actor.role not in (Role.ORGANISATION, Role.ADMIN):
-        raise RoleNotAllowed("只有社工机构可以发起申报")
-    if actor.role is Role.ORGANISATION and actor.organisation_id != data.organisation_id:
-        raise OutOfScope("社工机构只能以本机构名义申报")
+    """Create the draft with its team and budget lines, as PROJECT's `declare` allows; the caller commits."""
+    organisation = session.get(Organisation, data.organisation_id)
+    if organisation is None:
+        raise OutOfScope("社工机构不存在")
+    authorize(
+        session,
+        actor=actor,
+        subject=PROJECT,
+        action=DECLARE_EVENT,
+        entity=organisation,  # an organisation declares only in its own name
+        entity_label=ORGANISATION_REGISTER.label,
+    )
     programme = session.get(Programme, data.programme_id)
     community = session.get(Region, data.community_id)
     if programme is None:
@@ -98,7 +108,7 @@ def _declaration_problems(
 
 
 def _community_has_live_declaration(session: Session, programme: Programme, community: Region) -> bool:
-    live = (PROJECT.live_states | HOLDS_QUOTA) - {"withdrawn", "terminated"}
+    live = PROJECT.open | PROJECT.group("holds_quota")  # an accepted or failed project keeps its community
     return (
         session.exec(
             select(Project.id).where(

@@ -3,7 +3,8 @@
 import sys
 from pathlib import Path
 
-from models.lifecycles import LIFECYCLES
+from models.lifecycle import Action
+from models.lifecycles import LIFECYCLES, REGISTERS
 from models.roles import ROLE_LABELS_ZH
 
 START, END = "<!-- lifecycles:start -->", "<!-- lifecycles:end -->"
@@ -14,14 +15,27 @@ def lifecycle_markdown() -> str:
     for lifecycle in LIFECYCLES:
         parts += [f"### {lifecycle.label} (`{lifecycle.name}`)", "", "```mermaid", lifecycle.mermaid(), "```", ""]
         parts += ["| event | 操作 | from | to | who |", "|---|---|---|---|---|"]
+        for creation in lifecycle.creations:
+            parts.append(_row(creation, "（新建）", lifecycle.initial))
         for event in lifecycle.events:
             sources = ", ".join(s for s in lifecycle.states if s in event.sources)
-            who = "、".join(ROLE_LABELS_ZH[r] for r in sorted(event.roles))
-            reason = "（须填理由）" if event.needs_reason else ""
-            parts.append(f"| `{event.name}` | {event.label}{reason} | {sources} | {event.target} | {who} |")
+            parts.append(_row(event, sources, event.target or "（状态不变）"))
         parts.append("")
-    parts.append(END)
+    parts += ["### 登记与载入 (registers)", "", "| register | action | 操作 | who |", "|---|---|---|---|"]
+    for register in REGISTERS:
+        for creation in register.creations:
+            parts.append(f"| `{register.name}` | `{creation.name}` | {creation.label} | {_who(creation)} |")
+    parts += ["", END]
     return "\n".join(parts)
+
+
+def _who(action: Action) -> str:
+    return "、".join(ROLE_LABELS_ZH[r] for r in sorted(action.roles))
+
+
+def _row(action: Action, sources: str, target: str) -> str:
+    reason = "（须填理由）" if action.needs_reason else ""
+    return f"| `{action.name}` | {action.label}{reason} | {sources} | {target} | {_who(action)} |"
 
 
 def with_diagrams(readme: str) -> str:

@@ -1,69 +1,17 @@
-"""Effects of transitions: the rows an event writes besides the state, audit and outbox rows."""
+"""Effects of transitions that need nothing but the tables: the rows an event writes besides state, audit and outbox.
+
+Those that need the working calendar live in `schedules.project_effects`; `service.effects` binds the names.
+"""
 
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import select
 
-from models.guards import spec_of
 from models.lifecycle import TransitionContext
-from models.milestone import Milestone, NodeReportVersion
+from models.milestone import NodeReportVersion
 from models.organisation import CreditEntry, CreditKind
 from models.review import ReviewScore
-from models.scope import project_of
-from schedules.calendar import shanghai_date
-from schedules.calendar_store import calendar_from_db
-from schedules.ladder import node_ladder
-from schedules.planning import plan_nodes
-
-
-def plan_milestones(ctx: TransitionContext) -> dict[str, Any]:
-    """Starting implementation lays out every dated node of the project, each with its first rung."""
-    spec = spec_of(ctx)
-    calendar = calendar_from_db(ctx.session)
-    ladder = node_ladder(spec)
-    nodes = plan_nodes(spec, calendar)
-    for node in nodes:
-        first_rung, fires_on = ladder.next_from(0, node.due_date, calendar)
-        ctx.session.add(
-            Milestone(
-                project_id=ctx.entity.id,
-                kind=node.kind,
-                sequence=node.sequence,
-                title=node.title,
-                due_date=node.due_date,
-                planned_from=node.planned_from,
-                provisional=node.provisional,
-                next_rung_index=first_rung,
-                next_rung_on=fires_on,
-            )
-        )
-    return {"milestones_planned": len(nodes)}
-
-
-def replan_after_resume(ctx: TransitionContext) -> dict[str, Any]:
-    """Resuming a suspended project moves its open nodes by the working days the suspension took."""
-    from models.audit import AuditEvent
-    from schedules.replanning import shift_after_suspension
-
-    project = project_of(ctx.session, ctx.entity)
-    suspended_at = ctx.session.exec(
-        select(AuditEvent.at)
-        .where(AuditEvent.entity_type == "project", AuditEvent.entity_id == project.id, AuditEvent.event == "suspend")
-        .order_by(AuditEvent.at.desc())  # type: ignore[attr-defined]
-    ).first()
-    if suspended_at is None:
-        return {"nodes_moved": 0}
-    moves = shift_after_suspension(
-        ctx.session,
-        project,
-        suspended_on=shanghai_date(suspended_at),
-        resumed_on=shanghai_date(ctx.now),
-        actor=ctx.actor,
-        now=ctx.now,
-        reason=f"项目恢复实施，顺延暂停期间的工作日（{ctx.reason or '恢复实施'}）",
-    )
-    return {"nodes_moved": len(moves)}
 
 
 def blacklist_organisation(ctx: TransitionContext) -> dict[str, Any]:

@@ -47,6 +47,13 @@ class StaleVersion(DomainError):
     status = 409
 
 
+class VersionRequired(DomainError):
+    """A write on a versioned row must say which version it read, so that nobody overwrites a change unseen."""
+
+    code = "version_required"
+    status = 422
+
+
 class ReasonRequired(DomainError):
     code = "reason_required"
     status = 422

@@ -1,12 +1,21 @@
-"""Guards of the lifecycles: pure reads that return every failed rule, in Chinese."""
+"""Guards of the lifecycles: pure reads that return every failed rule, in Chinese.
+
+A guard that reads another row's state is built with the state group it needs (`quota_left(holding=...)`),
+so that the groups are named once, on the lifecycles that declare these guards.
+"""
+
+from datetime import date
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import select
 
 from models.budget import budget_violations
+from models.dates import shanghai_date
 from models.eligibility import declaration_violations
 from models.errors import RuleViolation
-from models.lifecycle import TransitionContext
+from models.expert import Expert, ExpertConflict
+from models.lifecycle import Guard, TransitionContext
 from models.milestone import Milestone
 from models.programme import Programme, ProgrammeQuota
 from models.programme_spec import ProgrammeSpec
@@ -14,14 +23,6 @@ from models.project import BudgetLine, Project
 from models.region import Region, RegionLevel
 from models.regions import ancestor_at
 from models.scope import project_of
-from schedules.calendar import shanghai_date
-
-# Selected projects that still hold a district's slot; a terminated one frees it for a replacement.
-HOLDS_QUOTA = frozenset(
-    {"selected", "contracted", "in_progress", "suspended", "final_evaluation", "rectification", "accepted", "failed"}
-)
-CLOSED_NODE_STATES = frozenset({"approved", "waived"})
-IMPLEMENTATION_STATES = frozenset({"in_progress", "suspended", "final_evaluation", "rectification"})
 
 
 def spec_of(ctx: TransitionContext) -> ProgrammeSpec:
@@ -42,7 +43,16 @@ def declaration_is_eligible(ctx: TransitionContext) -> list[RuleViolation]:
     return declaration_violations(ctx.session, ctx.entity, spec_of(ctx))
 
 
-def quota_left(ctx: TransitionContext) -> list[RuleViolation]:
+def quota_left(holding_states: frozenset[str]) -> Guard:
+    """Selecting a project needs a slot not held by a project in `holding_states`."""
+
+    def quota_left(ctx: TransitionContext) -> list[RuleViolation]:
+        return _quota_violations(ctx, holding_states)
+
+    return quota_left
+
+
+def _quota_violations(ctx: TransitionContext, holding_states: frozenset[str]) -> list[RuleViolation]:
     project: Project = ctx.entity
     spec = spec_of(ctx)
     session = ctx.session
@@ -51,7 +61,7 @@ def quota_left(ctx: TransitionContext) -> list[RuleViolation]:
         .select_from(Project)
         .where(
             Project.programme_id == project.programme_id,
-            Project.state.in_(HOLDS_QUOTA),  # type: ignore[attr-defined]
+            Project.state.in_(holding_states),  # type: ignore[attr-defined]
             Project.id != project.id,
         )
     )
@@ -83,11 +93,20 @@ def budget_is_valid(ctx: TransitionContext) -> list[RuleViolation]:
     return budget_violations(lines, total_fen=project.total_fen, template=spec_of(ctx).budget)
 
 
-def all_nodes_closed(ctx: TransitionContext) -> list[RuleViolation]:
+def all_nodes_closed(closed_states: frozenset[str]) -> Guard:
+    """Final evaluation needs every node in `closed_states`."""
+
+    def all_nodes_closed(ctx: TransitionContext) -> list[RuleViolation]:
+        return _open_node_violations(ctx, closed_states)
+
+    return all_nodes_closed
+
+
+def _open_node_violations(ctx: TransitionContext, closed_states: frozenset[str]) -> list[RuleViolation]:
     open_nodes = ctx.session.exec(
         select(Milestone.title).where(
             Milestone.project_id == ctx.entity.id,
-            Milestone.state.not_in(CLOSED_NODE_STATES),  # type: ignore[attr-defined]
+            Milestone.state.not_in(closed_states),  # type: ignore[attr-defined]
         )
     ).all()
     if not open_nodes:
@@ -109,11 +128,52 @@ def local_policy_documents(ctx: TransitionContext) -> list[RuleViolation]:
     ]
 
 
-def project_under_implementation(ctx: TransitionContext) -> list[RuleViolation]:
-    project = project_of(ctx.session, ctx.entity)
-    if project.state in IMPLEMENTATION_STATES:
+def project_in(states: frozenset[str], *, code: str, message: str) -> Guard:
+    """The project of the row acted on (or the project itself) must be in one of `states`."""
+
+    def project_in_phase(ctx: TransitionContext) -> list[RuleViolation]:
+        if project_of(ctx.session, ctx.entity).state in states:
+            return []
+        return [RuleViolation(code, message)]
+
+    return project_in_phase
+
+
+def no_conflict_of_interest(ctx: TransitionContext) -> list[RuleViolation]:
+    """An expert never reviews a declaration of an organisation they have a conflict with."""
+    expert = ctx.session.get(Expert, ctx.payload["expert_id"])
+    assert expert is not None
+    conflict = ctx.session.exec(
+        select(ExpertConflict).where(
+            ExpertConflict.expert_id == expert.id,
+            ExpertConflict.organisation_id == project_of(ctx.session, ctx.entity).organisation_id,
+        )
+    ).first()
+    if conflict is None:
         return []
-    return [RuleViolation("project.not_in_implementation", "项目不在实施阶段，不能提交节点报告")]
+    return [RuleViolation("review.conflict", f"{expert.name} 与申报机构存在利益冲突，不能评审此项目")]
+
+
+def new_due_date(ctx: TransitionContext) -> date | None:
+    """The extension's new date from the payload: a date, or its ISO text from a JSON body."""
+    given: Any = ctx.payload.get("due_date")
+    if isinstance(given, date):
+        return given
+    try:
+        return date.fromisoformat(str(given))
+    except ValueError:
+        return None
+
+
+def due_date_later(ctx: TransitionContext) -> list[RuleViolation]:
+    """An extension moves a node's or a review's due date later, never earlier."""
+    to_due = new_due_date(ctx)
+    if to_due is None:
+        return [RuleViolation("extension.date", "须填写新的截止日期（如 2023-01-20）")]
+    if to_due > ctx.entity.due_date:
+        return []
+    previous = ctx.entity.due_date.isoformat()
+    return [RuleViolation("extension.later", f"延期后的截止日期 {to_due} 必须晚于原截止日期 {previous}")]
 
 
 def report_summary_given(ctx: TransitionContext) -> list[RuleViolation]:

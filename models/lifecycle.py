@@ -1,10 +1,11 @@
-"""The machinery for declaring a lifecycle: states, events, roles, guards, effects and notices.
+"""The machinery for declaring who may do what: lifecycles (states, events, guards, named effects, notices),
+the creation events that bring a row into the records, and the registers that have no states.
 
-A declaration is data: `transition()` executes it, the API lists allowed actions from it, and the
-README's diagrams are drawn from it.
+A declaration is data: `authorize()` and `transition()` execute it, the API lists allowed actions from it,
+and the README's diagrams are drawn from it. Effects are names; the layer above binds them to functions.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ class TransitionContext:
 
 Guard = Callable[[TransitionContext], list[RuleViolation]]
 Effect = Callable[[TransitionContext], dict[str, Any]]  # returns details for the audit row
+EffectBinding = Mapping[str, Effect]  # an event's effect names -> the functions that do them
 
 
 @dataclass(frozen=True)
@@ -43,15 +45,53 @@ class Notice:
 
 @dataclass(frozen=True)
 class Event:
+    """A change of a versioned row; with `target=None` the state stays and only the version moves on."""
+
     name: str
     label: str  # zh-CN, shown to users as the action's name
     sources: frozenset[str]
-    target: str
+    target: str | None
     roles: frozenset[Role]
     needs_reason: bool = False
     guards: tuple[Guard, ...] = ()
-    effects: tuple[Effect, ...] = ()
+    effects: tuple[str, ...] = ()  # names, bound to functions above models/ and schedules/
     notices: tuple[Notice, ...] = ()
+    who: str = ""  # zh-CN, who may, named in a refusal ("只有{who}可以{label}")
+
+    def target_from(self, state: str) -> str:
+        return state if self.target is None else self.target
+
+
+@dataclass(frozen=True)
+class Creation:
+    """A row entering the records (申报, 分配评审, 登记): who may, and the rules its parent must meet."""
+
+    name: str  # also the audit's event
+    label: str
+    roles: frozenset[Role]
+    guards: tuple[Guard, ...] = ()
+    needs_reason: bool = False
+    who: str = ""
+
+
+Action = Event | Creation
+
+
+@dataclass(frozen=True)
+class Register:
+    """Rows without states (organisations, experts, a year's calendar...): only who may add them."""
+
+    name: str
+    label: str
+    creations: tuple[Creation, ...]
+    table: type | None = None
+
+    def action(self, name: str) -> Action | None:
+        return next((c for c in self.creations if c.name == name), None)
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        return self.creations
 
 
 @dataclass(frozen=True)
@@ -62,17 +102,40 @@ class Lifecycle:
     initial: str
     terminal: frozenset[str]
     events: tuple[Event, ...] = field(default_factory=tuple)
+    creations: tuple[Creation, ...] = ()
+    groups: dict[str, frozenset[str]] = field(default_factory=dict)  # named groups of states
+    table: type | None = None
 
     def __post_init__(self) -> None:
-        names = [e.name for e in self.events]
+        names = [a.name for a in self.actions]
         assert len(names) == len(set(names)), f"{self.name}: duplicate event names"
         for event in self.events:
-            unknown = (event.sources | {event.target}) - set(self.states)
+            unknown = (event.sources | ({event.target} if event.target else set())) - set(self.states)
             assert not unknown, f"{self.name}.{event.name}: unknown states {unknown}"
             assert not (event.sources & self.terminal), f"{self.name}.{event.name}: leaves a terminal state"
+        for group, states in self.groups.items():
+            assert states <= set(self.states), f"{self.name}.{group}: unknown states {states - set(self.states)}"
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        return (*self.events, *self.creations)
+
+    def action(self, name: str) -> Action | None:
+        return next((a for a in self.actions if a.name == name), None)
 
     def event(self, name: str) -> Event | None:
         return next((e for e in self.events if e.name == name), None)
+
+    def group(self, name: str) -> frozenset[str]:
+        """A named set of states (e.g. 'implementation'), declared once with the lifecycle."""
+        return self.groups[name]
+
+    phase = group  # the project's phases read better as `PROJECT.phase("implementation")`
+
+    @property
+    def open(self) -> frozenset[str]:
+        """States not yet terminal: the work is still open."""
+        return self.live_states
 
     def events_from(self, state: str) -> list[Event]:
         return [e for e in self.events if state in e.sources]
@@ -87,10 +150,11 @@ class Lifecycle:
 
     def mermaid(self) -> str:
         """A Mermaid state diagram of the declaration."""
-        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
+        created = "、".join(c.name for c in self.creations)
+        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}" + (f": {created}" if created else "")]
         for event in self.events:
             for source in sorted(event.sources, key=list(self.states).index):
-                lines.append(f"    {source} --> {event.target}: {event.name}")
+                lines.append(f"    {source} --> {event.target_from(source)}: {event.name}")
         for state in sorted(self.terminal, key=list(self.states).index):
             lines.append(f"    {state} --> [*]")
         return "\n".join(lines)

@@ -1,17 +1,22 @@
-"""The three lifecycles of sanshe, declared once: project, node report, review assignment.
+"""Who may do what in sanshe, declared once: the three lifecycles (project, node report, review assignment)
+with their creation and self-transition events, and the registers that have no states.
 
-Read by `transition()`, by the API's list of allowed actions, by the tests and by the README diagrams.
+Read by `authorize()` and `transition()`, by the API's list of allowed actions, by the tests and by the
+README diagrams. Effects are named here and bound to functions by `service.effects`.
 """
 
 from typing import Any
 
-from models import effects, guards
-from models.lifecycle import Event, Lifecycle, Notice
+from models import guards
+from models.expert import Expert
+from models.lifecycle import Creation, Event, Lifecycle, Notice, Register
 from models.milestone import Milestone
+from models.organisation import Organisation
 from models.parties import Party
 from models.project import Project
 from models.review import ReviewAssignment
 from models.roles import Role
+from models.social_worker import SocialWorker
 
 COORDINATOR = frozenset({Role.CITY_COORDINATOR})
 BUREAUS = frozenset({Role.CITY_COORDINATOR, Role.DISTRICT_BUREAU})
@@ -19,6 +24,7 @@ ORGANISATION = frozenset({Role.ORGANISATION})
 COMMUNITY = frozenset({Role.COMMUNITY})
 DISTRICT = frozenset({Role.DISTRICT_BUREAU})
 EXPERT = frozenset({Role.EXPERT})
+ADMIN = frozenset({Role.ADMIN})
 
 LOCAL_PARTIES = (Party.ORGANISATION, Party.COMMUNITY, Party.STREET_OFFICE, Party.DISTRICT_BUREAU)
 
@@ -42,7 +48,35 @@ _PROJECT_STATES = {
 }
 _PROJECT_TERMINAL = frozenset({"ineligible", "not_selected", "accepted", "failed", "withdrawn", "terminated"})
 _PROJECT_LIVE = frozenset(_PROJECT_STATES) - _PROJECT_TERMINAL
-_BEFORE_CONTRACT = frozenset({"draft", "submitted", "eligible", "under_review", "selected"})
+_IMPLEMENTATION = frozenset({"in_progress", "suspended", "final_evaluation", "rectification"})
+_PROJECT_GROUPS = {
+    "declaration": frozenset({"draft", "submitted", "eligible", "under_review", "selected"}),  # before the contract
+    "review": frozenset({"under_review"}),
+    "implementation": _IMPLEMENTATION,
+    "running": frozenset({"in_progress"}),  # nodes escalate
+    "paused": frozenset({"suspended"}),  # rungs wait; resuming re-plans the open nodes
+    "planned": frozenset({"in_progress", "suspended"}),  # open nodes follow the programme's dates
+    # Selected projects that still hold a district's slot; a terminated one frees it for a replacement.
+    "holds_quota": frozenset({"selected", "contracted", "accepted", "failed"}) | _IMPLEMENTATION,
+}
+_NODE_STATES = {
+    "pending": "待提交",
+    "submitted": "已提交",
+    "confirmed_by_community": "社区已确认",
+    "returned": "退回修改",
+    "resubmitted": "已重新提交",
+    "approved": "审核通过",
+    "waived": "免于提交",
+}
+_NODE_CLOSED = frozenset({"approved", "waived"})
+_NODE_OPEN = frozenset(_NODE_STATES) - _NODE_CLOSED
+
+_UNDER_IMPLEMENTATION = guards.project_in(
+    _IMPLEMENTATION, code="project.not_in_implementation", message="项目不在实施阶段，不能提交节点报告"
+)
+_UNDER_REVIEW = guards.project_in(
+    _PROJECT_GROUPS["review"], code="review.not_under_review", message="只有专家评审中的项目可以分配评审任务"
+)
 
 PROJECT = Lifecycle(
     name="project",
@@ -50,6 +84,9 @@ PROJECT = Lifecycle(
     states=_PROJECT_STATES,
     initial="draft",
     terminal=_PROJECT_TERMINAL,
+    groups=_PROJECT_GROUPS,
+    table=Project,
+    creations=(Creation("declare", "发起申报", ORGANISATION | ADMIN, who="社工机构"),),
     events=(
         Event(
             "submit",
@@ -85,7 +122,7 @@ PROJECT = Lifecycle(
             frozenset({"under_review"}),
             "selected",
             COORDINATOR,
-            guards=(guards.quota_left,),
+            guards=(guards.quota_left(_PROJECT_GROUPS["holds_quota"]),),
             notices=(Notice("project_selected", LOCAL_PARTIES),),
         ),
         Event(
@@ -112,7 +149,7 @@ PROJECT = Lifecycle(
             frozenset({"contracted"}),
             "in_progress",
             BUREAUS,
-            effects=(effects.plan_milestones,),
+            effects=("plan_milestones",),
             notices=(Notice("project_started", LOCAL_PARTIES),),
         ),
         Event(
@@ -130,7 +167,7 @@ PROJECT = Lifecycle(
             frozenset({"suspended"}),
             "in_progress",
             BUREAUS,
-            effects=(effects.replan_after_resume,),
+            effects=("replan_after_resume",),
             notices=(Notice("project_resumed", LOCAL_PARTIES),),
         ),
         Event(
@@ -139,7 +176,7 @@ PROJECT = Lifecycle(
             frozenset({"in_progress"}),
             "final_evaluation",
             BUREAUS,
-            guards=(guards.all_nodes_closed,),
+            guards=(guards.all_nodes_closed(_NODE_CLOSED),),
         ),
         Event(
             "accept",
@@ -171,7 +208,7 @@ PROJECT = Lifecycle(
         Event(
             "withdraw",
             "撤回申报",
-            _BEFORE_CONTRACT,
+            _PROJECT_GROUPS["declaration"],
             "withdrawn",
             ORGANISATION,
             needs_reason=True,
@@ -193,28 +230,20 @@ PROJECT = Lifecycle(
             "terminated",
             COORDINATOR,
             needs_reason=True,
-            effects=(effects.blacklist_organisation,),
+            effects=("blacklist_organisation",),
             notices=(Notice("project_terminated_for_fraud", LOCAL_PARTIES),),
         ),
     ),
 )
 
-_NODE_OPEN = frozenset({"pending", "submitted", "confirmed_by_community", "returned", "resubmitted"})
-
 NODE_REPORT = Lifecycle(
     name="node_report",
     label="节点报告",
-    states={
-        "pending": "待提交",
-        "submitted": "已提交",
-        "confirmed_by_community": "社区已确认",
-        "returned": "退回修改",
-        "resubmitted": "已重新提交",
-        "approved": "审核通过",
-        "waived": "免于提交",
-    },
+    states=_NODE_STATES,
     initial="pending",
-    terminal=frozenset({"approved", "waived"}),
+    terminal=_NODE_CLOSED,
+    groups={"closed": _NODE_CLOSED},
+    table=Milestone,
     events=(
         Event(
             "submit",
@@ -222,8 +251,8 @@ NODE_REPORT = Lifecycle(
             frozenset({"pending"}),
             "submitted",
             ORGANISATION,
-            guards=(guards.project_under_implementation, guards.report_summary_given),
-            effects=(effects.record_report_version,),
+            guards=(_UNDER_IMPLEMENTATION, guards.report_summary_given),
+            effects=("record_report_version",),
             notices=(Notice("report_submitted", (Party.COMMUNITY,)),),
         ),
         Event(
@@ -233,7 +262,7 @@ NODE_REPORT = Lifecycle(
             "confirmed_by_community",
             COMMUNITY,
             guards=(guards.community_opinion_given,),
-            effects=(effects.record_community_opinion,),
+            effects=("record_community_opinion",),
             notices=(Notice("report_confirmed", (Party.DISTRICT_BUREAU,)),),
         ),
         Event(
@@ -251,7 +280,7 @@ NODE_REPORT = Lifecycle(
             "returned",
             DISTRICT,
             needs_reason=True,
-            effects=(effects.record_review_comment,),
+            effects=("record_review_comment",),
             notices=(Notice("report_returned", (Party.ORGANISATION, Party.COMMUNITY)),),
         ),
         Event(
@@ -260,8 +289,8 @@ NODE_REPORT = Lifecycle(
             frozenset({"returned"}),
             "resubmitted",
             ORGANISATION,
-            guards=(guards.project_under_implementation, guards.report_summary_given),
-            effects=(effects.record_report_version,),
+            guards=(_UNDER_IMPLEMENTATION, guards.report_summary_given),
+            effects=("record_report_version",),
             notices=(Notice("report_submitted", (Party.COMMUNITY,)),),
         ),
         Event(
@@ -273,21 +302,46 @@ NODE_REPORT = Lifecycle(
             needs_reason=True,
             notices=(Notice("report_waived", (Party.ORGANISATION, Party.DISTRICT_BUREAU)),),
         ),
+        Event(
+            "extend",
+            "批准节点延期",
+            _NODE_OPEN,
+            None,  # the state stays; the due date moves and rungs already sent stay sent
+            COORDINATOR | ADMIN,
+            needs_reason=True,
+            guards=(guards.due_date_later,),
+            effects=("move_due_date",),
+            who="市民政局",
+        ),
     ),
 )
+
+_REVIEW_STATES = {
+    "offered": "已分配",
+    "accepted": "已接受",
+    "declined": "已谢绝",
+    "submitted": "已提交评分",
+    "withdrawn": "已撤销",
+}
+_REVIEW_CLOSED = frozenset({"declined", "submitted", "withdrawn"})
+_REVIEW_OPEN = frozenset(_REVIEW_STATES) - _REVIEW_CLOSED
 
 REVIEW_ASSIGNMENT = Lifecycle(
     name="review_assignment",
     label="评审任务",
-    states={
-        "offered": "已分配",
-        "accepted": "已接受",
-        "declined": "已谢绝",
-        "submitted": "已提交评分",
-        "withdrawn": "已撤销",
-    },
+    states=_REVIEW_STATES,
     initial="offered",
-    terminal=frozenset({"declined", "submitted", "withdrawn"}),
+    terminal=_REVIEW_CLOSED,
+    table=ReviewAssignment,
+    creations=(
+        Creation(
+            "assign",
+            "分配评审任务",
+            COORDINATOR | ADMIN,
+            guards=(_UNDER_REVIEW, guards.no_conflict_of_interest),
+            who="市民政局",
+        ),
+    ),
     events=(
         Event("accept", "接受评审任务", frozenset({"offered"}), "accepted", EXPERT),
         Event(
@@ -306,24 +360,69 @@ REVIEW_ASSIGNMENT = Lifecycle(
             "submitted",
             EXPERT,
             guards=(guards.scores_complete,),
-            effects=(effects.record_scores,),
+            effects=("record_scores",),
         ),
         Event(
             "withdraw",
             "撤销评审任务（利益冲突）",
-            frozenset({"offered", "accepted"}),
+            _REVIEW_OPEN,
             "withdrawn",
             COORDINATOR,
             needs_reason=True,
             notices=(Notice("review_withdrawn", (Party.EXPERT,)),),
         ),
+        Event(
+            "extend_due_date",
+            "延长评审截止日期",
+            _REVIEW_OPEN,
+            None,  # the state stays; the expert gets the invitation again with the same UID
+            COORDINATOR | ADMIN,
+            guards=(guards.due_date_later,),
+            effects=("extend_review",),
+            who="市民政局",
+        ),
     ),
 )
 
+ORGANISATION_REGISTER = Register(
+    "organisation", "社工机构", (Creation("register", "登记社工机构", BUREAUS | ADMIN),), table=Organisation
+)
+SOCIAL_WORKER_REGISTER = Register(
+    "social_worker",
+    "社会工作者",
+    (Creation("register", "登记社会工作者", BUREAUS | ORGANISATION | ADMIN),),
+    table=SocialWorker,
+)
+EXPERT_REGISTER = Register(
+    "expert", "评审专家", (Creation("register", "登记评审专家", COORDINATOR | ADMIN),), table=Expert
+)
+PROGRAMME_REGISTER = Register("programme", "试点批次", (Creation("load", "载入试点批次文件", COORDINATOR | ADMIN),))
+CALENDAR_REGISTER = Register(
+    "official_year", "正式节假日安排", (Creation("load", "载入正式节假日安排", COORDINATOR | ADMIN),)
+)
+ATTACHMENT_REGISTER = Register(
+    "attachment", "节点报告附件", (Creation("upload", "上传节点报告附件", ORGANISATION | ADMIN, who="社工机构"),)
+)
+NOTICE_REGISTER = Register("notice", "邮件通知", (Creation("requeue", "重新发送通知", COORDINATOR | ADMIN),))
+
 LIFECYCLES: tuple[Lifecycle, ...] = (PROJECT, NODE_REPORT, REVIEW_ASSIGNMENT)
+REGISTERS: tuple[Register, ...] = (
+    ORGANISATION_REGISTER,
+    SOCIAL_WORKER_REGISTER,
+    EXPERT_REGISTER,
+    PROGRAMME_REGISTER,
+    CALENDAR_REGISTER,
+    ATTACHMENT_REGISTER,
+    NOTICE_REGISTER,
+)
 _BY_TABLE: dict[type, Lifecycle] = {Project: PROJECT, Milestone: NODE_REPORT, ReviewAssignment: REVIEW_ASSIGNMENT}
 BY_NAME: dict[str, Lifecycle] = {lifecycle.name: lifecycle for lifecycle in LIFECYCLES}
 
 
 def lifecycle_of(entity: Any) -> Lifecycle:
     return _BY_TABLE[type(entity)]
+
+
+def declared_actions() -> list[tuple[Lifecycle | Register, str]]:
+    """Every (subject, action) that someone may be allowed or refused: what the permission matrix walks."""
+    return [(subject, action.name) for subject in (*LIFECYCLES, *REGISTERS) for action in subject.actions]

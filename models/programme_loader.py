@@ -18,16 +18,20 @@ from models.validation_messages import in_chinese
 
 def read_programme_file(path: Path) -> ProgrammeSpec:
     """Parse and validate; every error names the file, the line and the field."""
-    text = path.read_text(encoding="utf-8")
+    return parse_programme(path.read_text(encoding="utf-8"), filename=path.name)
+
+
+def parse_programme(text: str, *, filename: str) -> ProgrammeSpec:
+    """A programme file's text, as an upload brings it; errors name `filename`, the line and the field."""
     try:
         data = yaml.safe_load(text)
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark is not None else ""
-        raise InvalidProgramme(f"{path.name} {where}：YAML 语法错误：{exc}") from exc
+        raise InvalidProgramme(f"{filename} {where}：YAML 语法错误：{exc}") from exc
     if not isinstance(data, dict):
-        raise InvalidProgramme(f"{path.name}：文件内容应为一个映射（键: 值）")
+        raise InvalidProgramme(f"{filename}：文件内容应为一个映射（键: 值）")
     try:
         return ProgrammeSpec.model_validate(data)
     except ValidationError as exc:
@@ -35,7 +39,7 @@ def read_programme_file(path: Path) -> ProgrammeSpec:
         for error in exc.errors():
             loc = tuple(error["loc"])
             field = ".".join(str(part) for part in loc) or "(文件)"
-            problems.append(f"{path.name} 第 {_line_of(root, loc)} 行，字段 {field}：{in_chinese(error)}")
+            problems.append(f"{filename} 第 {_line_of(root, loc)} 行，字段 {field}：{in_chinese(error)}")
         raise InvalidProgramme("\n".join(problems)) from exc
 
 

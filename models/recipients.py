@@ -12,6 +12,14 @@ from models.project import Project
 from models.region import Region, RegionLevel
 from models.regions import ancestor_at
 
+# The office of each regional party, after its region's name (城关区 + 民政局); defined here only.
+OFFICES: dict[Party, str] = {
+    Party.COMMUNITY: "社区居委会",
+    Party.STREET_OFFICE: "办事处",
+    Party.DISTRICT_BUREAU: "民政局",
+    Party.CITY_COORDINATOR: "民政局",
+}
+
 
 @dataclass(frozen=True)
 class Recipient:
@@ -24,22 +32,22 @@ def project_recipient(session: Session, project: Project, party: Party) -> Recip
     if party is Party.ORGANISATION:
         organisation = session.get(Organisation, project.organisation_id)
         assert organisation is not None
-        return Recipient(party, organisation.name, organisation.contact_email)
+        return organisation_recipient(organisation.name, organisation.contact_email)
     if party is Party.CITY_COORDINATOR:
         programme = session.get(Programme, project.programme_id)
         assert programme is not None
-        return _region_recipient(party, session.get(Region, programme.region_id), "民政局")
+        return region_recipient(party, session.get(Region, programme.region_id))
     community = session.get(Region, project.community_id)
     assert community is not None
     if party is Party.COMMUNITY:
-        return _region_recipient(party, community, "社区居委会")
+        return region_recipient(party, community)
     if party is Party.STREET_OFFICE:
-        return _region_recipient(party, ancestor_at(session, community, RegionLevel.STREET), "办事处")
+        return region_recipient(party, ancestor_at(session, community, RegionLevel.STREET))
     if party is Party.DISTRICT_BUREAU:
         district = ancestor_at(session, community, RegionLevel.DISTRICT) or ancestor_at(
             session, community, RegionLevel.CITY
         )
-        return _region_recipient(party, district, "民政局")
+        return region_recipient(party, district)
     raise ValueError(f"party {party} is not a party of a project")
 
 
@@ -47,7 +55,17 @@ def expert_recipient(expert: Expert) -> Recipient:
     return Recipient(Party.EXPERT, expert.name, expert.email)
 
 
-def _region_recipient(party: Party, region: Region | None, office: str) -> Recipient:
+def organisation_recipient(name: str, address: str | None) -> Recipient:
+    return Recipient(Party.ORGANISATION, name, address)
+
+
+def unset_office(party: Party) -> str:
+    """How a notice names an office the region tree lacks (a community with no street above it)."""
+    return f"（未设置的{OFFICES[party]}）"
+
+
+def region_recipient(party: Party, region: Region | None) -> Recipient:
+    """A regional party's office, named after its region; None: the tree has no such region."""
     if region is None:
-        return Recipient(party, f"（未设置的{office}）", None)
-    return Recipient(party, f"{region.name}{office}", region.contact_email)
+        return Recipient(party, unset_office(party), None)
+    return Recipient(party, f"{region.name}{OFFICES[party]}", region.contact_email)

@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from models.organisation import Organisation
 from models.project import Project
 from models.region import Region
 from models.review import ReviewAssignment
@@ -23,6 +24,8 @@ def project_of(session: Session, entity: Any) -> Project:
 def can_see(session: Session, actor: Actor, entity: Any) -> bool:
     if actor.role is Role.ADMIN:
         return True
+    if isinstance(entity, Organisation):  # the register is open to all who may read it; an organisation acts for itself
+        return actor.role is not Role.ORGANISATION or entity.id == actor.organisation_id
     if isinstance(entity, ReviewAssignment) and actor.role is Role.EXPERT:
         return entity.expert_id == actor.expert_id
     project = project_of(session, entity)

@@ -1,6 +1,6 @@
 """The one function through which every state changes, and the audit row of a creation.
 
-It checks scope, role, state, version, reason and guards; then, in one savepoint of the caller's
+It asks `authorize()` (scope, role, state, version, reason) and the guards; then, in one savepoint of the caller's
 transaction, it writes the new state, the event's effects, an audit row and the outbox notices.
 """
 
@@ -12,24 +12,17 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from models.audit import AuditEvent, record_audit
-from models.errors import (
-    EventNotAllowedInState,
-    OutOfScope,
-    ReasonRequired,
-    RoleNotAllowed,
-    RulesFailed,
-    StaleVersion,
-    UnknownEvent,
-)
+from models.authority import authorize, refuse_unless_guards_pass
+from models.errors import StaleVersion
 from models.expert import Expert
-from models.lifecycle import Event, Lifecycle, TransitionContext
+from models.lifecycle import Effect, EffectBinding, Event, Lifecycle, TransitionContext
 from models.lifecycles import lifecycle_of
 from models.notices import queue_notice
 from models.parties import Party
 from models.recipients import Recipient, expert_recipient, project_recipient
 from models.review import ReviewAssignment
-from models.roles import ROLE_LABELS_ZH, Actor
-from models.scope import can_see, project_of
+from models.roles import Actor
+from models.scope import project_of
 
 
 @dataclass(frozen=True)
@@ -44,33 +37,40 @@ def transition(
     event_name: str,
     *,
     actor: Actor,
-    expected_version: int,
+    expected_version: int | None,
     now: datetime,
+    effects: EffectBinding,
     reason: str | None = None,
     payload: dict[str, Any] | None = None,
 ) -> TransitionResult:
-    """Fire `event_name` on `entity`; the caller commits. On any error nothing is written."""
+    """Fire `event_name` with its effects bound in `effects`; the caller commits. On any error nothing is written."""
     lifecycle = lifecycle_of(entity)
-    event = _check(
-        session, lifecycle, entity, event_name, actor=actor, expected_version=expected_version, reason=reason
+    event = authorize(
+        session,
+        actor=actor,
+        subject=lifecycle,
+        action=event_name,
+        entity=entity,
+        expected_version=expected_version,
+        reason=reason,
     )
+    assert isinstance(event, Event) and expected_version is not None, f"{event_name} is not a transition"
+    bound = _bound_effects(lifecycle, event, effects)
     ctx = TransitionContext(session, entity, actor, payload or {}, (reason or "").strip() or None, now)
-    violations = [violation for guard in event.guards for violation in guard(ctx)]
-    if violations:
-        raise RulesFailed(violations)
+    refuse_unless_guards_pass(event, ctx)
     from_state = entity.state
     with session.begin_nested():
         table = type(entity)
         moved = session.execute(
             update(table)
             .where(table.id == entity.id, table.version == expected_version)  # type: ignore[attr-defined]
-            .values(state=event.target, version=expected_version + 1)
+            .values(state=event.target_from(from_state), version=expected_version + 1)
         )
         if moved.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleVersion("数据刚被他人修改，请刷新后重试")
         session.refresh(entity)
         details: dict[str, Any] = {}
-        for effect in event.effects:
+        for effect in bound:
             details.update(effect(ctx))
         audit = record_audit(
             session,
@@ -88,33 +88,15 @@ def transition(
     return TransitionResult(entity, audit)
 
 
-def _check(
-    session: Session,
-    lifecycle: Lifecycle,
-    entity: Any,
-    event_name: str,
-    *,
-    actor: Actor,
-    expected_version: int,
-    reason: str | None,
-) -> Event:
-    event = lifecycle.event(event_name)
-    if event is None:
-        raise UnknownEvent(f"「{lifecycle.label}」没有名为“{event_name}”的操作")
-    if not can_see(session, actor, entity):
-        raise OutOfScope(f"{lifecycle.label}不存在或不在您的管辖范围内")
-    if actor.role not in event.roles:
-        raise RoleNotAllowed(f"{ROLE_LABELS_ZH[actor.role]}无权执行“{event.label}”")
-    if entity.state not in event.sources:
-        state_label = lifecycle.states.get(entity.state, entity.state)
-        raise EventNotAllowedInState(f"{lifecycle.label}当前状态为“{state_label}”，不能执行“{event.label}”")
-    if expected_version != entity.version:
-        raise StaleVersion(
-            f"{lifecycle.label}已被他人修改（当前版本 {entity.version}，您提交的版本 {expected_version}），请刷新后重试"
-        )
-    if event.needs_reason and not (reason or "").strip():
-        raise ReasonRequired(f"执行“{event.label}”必须填写理由")
-    return event
+class UnboundEffect(LookupError):
+    """A declared effect has no function in the binding given: a wiring bug, never a user's mistake."""
+
+
+def _bound_effects(lifecycle: Lifecycle, event: Event, effects: EffectBinding) -> list[Effect]:
+    missing = [name for name in event.effects if name not in effects]
+    if missing:
+        raise UnboundEffect(f"{lifecycle.name}.{event.name}: no function bound to effect(s) {', '.join(missing)}")
+    return [effects[name] for name in event.effects]
 
 
 def _queue_notices(ctx: TransitionContext, lifecycle: Lifecycle, event: Event, from_state: str) -> None:
@@ -126,7 +108,7 @@ def _queue_notices(ctx: TransitionContext, lifecycle: Lifecycle, event: Event, f
         "project_id": project.id,
         "project_title": project.title,
         "from_state_label": lifecycle.states[from_state],
-        "to_state_label": lifecycle.states[event.target],
+        "to_state_label": lifecycle.states[ctx.entity.state],
         "reason": ctx.reason,
     }
     for notice in event.notices:
@@ -136,6 +118,7 @@ def _queue_notices(ctx: TransitionContext, lifecycle: Lifecycle, event: Event, f
                 template=notice.template,
                 entity_type=lifecycle.name,
                 entity_id=ctx.entity.id,
+                version=ctx.entity.version,
                 recipient=_recipient(ctx, party),
                 params=params,
                 now=ctx.now,

@@ -17,7 +17,7 @@ from models.organisation import Organisation
 from models.parties import Party
 from models.programme import Programme
 from models.project import Project
-from models.recipients import Recipient
+from models.recipients import OFFICES, Recipient, organisation_recipient, region_recipient, unset_office
 from models.region import Region, RegionLevel
 
 PROJECT_PARTIES = frozenset(
@@ -30,12 +30,6 @@ PROJECT_PARTIES = frozenset(
     }
 )
 NO_DISTRICT = "（未设置区）"
-_OFFICE = {
-    Party.COMMUNITY: "社区居委会",
-    Party.STREET_OFFICE: "办事处",
-    Party.DISTRICT_BUREAU: "民政局",
-    Party.CITY_COORDINATOR: "民政局",
-}
 
 
 @dataclass(frozen=True)
@@ -48,6 +42,7 @@ class ProjectFacts:
     district_id: int | None
     district_name: str
     recipients: dict[Party, Recipient]
+    offices: dict[Party, int | None]  # the region of each regional party's office; None: the tree has none
 
 
 def project_facts(session: Session, project_ids: Iterable[int]) -> dict[int, ProjectFacts]:
@@ -87,14 +82,15 @@ def project_facts(session: Session, project_ids: Iterable[int]) -> dict[int, Pro
         by_level = {region.level: region for region in chain}
         district = by_level.get(RegionLevel.DISTRICT) or by_level.get(RegionLevel.CITY)
         organisation = organisations[p.organisation_id]
+        offices = {
+            Party.COMMUNITY: community,
+            Party.STREET_OFFICE: by_level.get(RegionLevel.STREET),
+            Party.DISTRICT_BUREAU: district,
+            Party.CITY_COORDINATOR: regions.get(programme_regions[p.programme_id]),
+        }
         recipients = {
-            Party.ORGANISATION: Recipient(Party.ORGANISATION, organisation.name, organisation.contact_email),
-            Party.COMMUNITY: _region_recipient(Party.COMMUNITY, community),
-            Party.STREET_OFFICE: _region_recipient(Party.STREET_OFFICE, by_level.get(RegionLevel.STREET)),
-            Party.DISTRICT_BUREAU: _region_recipient(Party.DISTRICT_BUREAU, district),
-            Party.CITY_COORDINATOR: _region_recipient(
-                Party.CITY_COORDINATOR, regions.get(programme_regions[p.programme_id])
-            ),
+            Party.ORGANISATION: organisation_recipient(organisation.name, organisation.contact_email),
+            **{party: region_recipient(party, region) for party, region in offices.items()},
         }
         facts[p.id] = ProjectFacts(
             p.id,
@@ -103,6 +99,7 @@ def project_facts(session: Session, project_ids: Iterable[int]) -> dict[int, Pro
             district.id if district else None,
             district.name if district else NO_DISTRICT,
             recipients,
+            {party: region.id if region else None for party, region in offices.items()},
         )
     return facts
 
@@ -112,13 +109,6 @@ def _regions(session: Session, ids: set[int]) -> dict[int, Region]:
         return {}
     rows = session.execute(select(Region).where(Region.id.in_(ids))).scalars()  # type: ignore[union-attr]
     return {region.id: region for region in rows if region.id is not None}
-
-
-def _region_recipient(party: Party, region: Region | None) -> Recipient:
-    office = _OFFICE[party]
-    if region is None:
-        return Recipient(party, f"（未设置的{office}）", None)
-    return Recipient(party, f"{region.name}{office}", region.contact_email)
 
 
 # The same rules in SQL, as joins from a project aliased `p`: its community `cm` and the community's
@@ -158,8 +148,7 @@ LEFT JOIN region cy ON cy.id = pg.region_id
 def _addressee_columns() -> str:
     columns = [f"o.name AS {Party.ORGANISATION.value}_name", f"o.contact_email AS {Party.ORGANISATION.value}_address"]
     for party, alias in _REGION_OF.items():
-        office = _OFFICE[party]
-        columns.append(f"COALESCE({alias}.name || '{office}', '（未设置的{office}）') AS {party.value}_name")
+        columns.append(f"COALESCE({alias}.name || '{OFFICES[party]}', '{unset_office(party)}') AS {party.value}_name")
         columns.append(f"{alias}.contact_email AS {party.value}_address")
     return ", ".join(columns)
 

@@ -3,29 +3,29 @@
 It is kept as an .xlsx file by the service and sent to each district bureau and street office, once.
 """
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from sqlalchemy import select
 from sqlmodel import Session
 
 from models.errors import RulesFailed, RuleViolation
-from models.notices import MESSAGE_ID_DOMAIN
-from models.outbox import OutboxStatus
+from models.notices import NoticeKey, notice_key, outbox_row, queue_rows
 from models.parties import Party
 from models.programme import Programme
 from models.recipients import Recipient
 from schedules.addressees import project_facts
 from schedules.calendar_store import calendar_from_db
-from schedules.claims import OUTBOX, insert_ignoring_duplicates
 from schedules.planning import add_months
 from schedules.progress import DistrictBulletin, NodeStanding, district_bulletins, node_standings
 
-BULLETIN_TEMPLATE = "node_bulletin"
+BULLETIN, BULLETIN_ENTITY = "bulletin", "programme"
+BULLETIN_TEMPLATE = "bulletin_published"  # service/templates/mail/bulletin_published.j2
+BULLETIN_PARTIES = (Party.DISTRICT_BUREAU, Party.STREET_OFFICE)
 STATE_LABELS = {"approved": "审核通过", "waived": "免于提交"}
 
 
@@ -90,7 +90,16 @@ def publish_bulletin(
     districts = district_bulletins(standings, as_of)
     path = bulletin_file(files_dir, programme_code, period)
     write_workbook(path, programme.name, period, as_of, districts)
-    notices = _queue(session, programme, period, as_of, now, path, standings, districts)
+    notices = _queue(
+        session,
+        programme=programme,
+        period=period,
+        as_of=as_of,
+        now=now,
+        path=path,
+        standings=standings,
+        districts=districts,
+    )
     return BulletinResult(programme_code, period, as_of, path, districts, notices)
 
 
@@ -125,8 +134,75 @@ def write_workbook(
     book.save(path)
 
 
+@dataclass(frozen=True)
+class Audience:
+    """One office told of a bulletin (a district bureau or street office) and the nodes of its area."""
+
+    recipient: Recipient
+    office_id: int | None  # the office's region; None: the region tree has no such office
+    nodes: list[NodeStanding]
+
+
+def audiences(session: Session, standings: list[NodeStanding]) -> list[Audience]:
+    """Every district bureau and street office whose area has a node in the bulletin, in a stable order."""
+    facts = project_facts(session, {s.project_id for s in standings})
+    found: dict[tuple[str, int], Audience] = {}
+    for node in standings:
+        project = facts[node.project_id]
+        for party in BULLETIN_PARTIES:
+            office_id = project.offices[party]
+            audience = found.setdefault(
+                (party.value, office_id or 0), Audience(project.recipients[party], office_id, [])
+            )
+            audience.nodes.append(node)
+    return [found[key] for key in sorted(found)]
+
+
+def bulletin_key(*, programme_id: int, period: Period, audience: Audience) -> NoticeKey:
+    """One notice per (programme, period, office): publishing the same bulletin again queues nothing."""
+    office = audience.office_id if audience.office_id is not None else "none"
+    party = audience.recipient.party.value
+    return notice_key(BULLETIN, programme_id, period.first, period.last, party, office)
+
+
+def bulletin_params(
+    *,
+    programme: Programme,
+    period: Period,
+    as_of: date,
+    path: Path,
+    district: DistrictBulletin,
+    nodes: list[NodeStanding],
+) -> dict[str, Any]:
+    """What the mail shows: the district's figures and the office's overdue nodes."""
+    return {
+        "programme_name": programme.name,
+        "period": period.label,
+        "period_first": period.first.isoformat(),
+        "period_last": period.last.isoformat(),
+        "as_of": as_of.isoformat(),
+        "district": district.district,
+        "due": district.due,
+        "done_on_time": district.done_on_time,
+        "done_late": district.done_late,
+        "overdue": district.overdue,
+        "file": path.name,
+        "overdue_nodes": [
+            {
+                "project_title": n.project_title,
+                "node_title": n.title,
+                "due_date": n.due_date.isoformat(),
+                "working_days_late": n.working_days_late,
+            }
+            for n in nodes
+            if n.closed_on is None and n.working_days_late > 0
+        ],
+    }
+
+
 def _queue(
     session: Session,
+    *,
     programme: Programme,
     period: Period,
     as_of: date,
@@ -135,55 +211,26 @@ def _queue(
     standings: list[NodeStanding],
     districts: list[DistrictBulletin],
 ) -> int:
-    facts = project_facts(session, {s.project_id for s in standings})
-    audiences: dict[tuple[Party, str], tuple[Recipient, list[NodeStanding]]] = {}
-    for node in standings:
-        for party in (Party.DISTRICT_BUREAU, Party.STREET_OFFICE):
-            recipient = facts[node.project_id].recipients[party]
-            audiences.setdefault((party, recipient.name), (recipient, []))[1].append(node)
+    """One notice per office; those queued by an earlier publication are skipped."""
+    assert programme.id is not None
     by_district = {d.district: d for d in districts}
-    rows = []
-    for (party, name), (recipient, nodes) in sorted(audiences.items()):
-        district = by_district[nodes[0].district]
-        key = f"bulletin:{programme.code}:{period.label}:{party.value}:{name}"
-        rows.append(
-            {
-                "template": BULLETIN_TEMPLATE,
-                "entity_type": "programme",
-                "entity_id": programme.id,
-                "recipient_party": party.value,
-                "recipient_name": recipient.name,
-                "recipient_address": recipient.address,
-                "params": {
-                    "programme_name": programme.name,
-                    "period": period.label,
-                    "period_first": period.first.isoformat(),
-                    "period_last": period.last.isoformat(),
-                    "as_of": as_of.isoformat(),
-                    "district": district.district,
-                    "due": district.due,
-                    "done_on_time": district.done_on_time,
-                    "done_late": district.done_late,
-                    "overdue": district.overdue,
-                    "file": path.name,
-                    "overdue_nodes": [
-                        {
-                            "project_title": n.project_title,
-                            "node_title": n.title,
-                            "due_date": n.due_date.isoformat(),
-                            "working_days_late": n.working_days_late,
-                        }
-                        for n in nodes
-                        if n.closed_on is None and n.working_days_late > 0
-                    ],
-                },
-                "message_id": f"<bulletin.{hashlib.sha1(key.encode()).hexdigest()[:32]}@{MESSAGE_ID_DOMAIN}>",
-                "dedupe_key": key,
-                "digest_key": None,
-                "status": OutboxStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
+    rows = [
+        outbox_row(
+            key=bulletin_key(programme_id=programme.id, period=period, audience=audience),
+            template=BULLETIN_TEMPLATE,
+            entity_type=BULLETIN_ENTITY,
+            entity_id=programme.id,
+            recipient=audience.recipient,
+            params=bulletin_params(
+                programme=programme,
+                period=period,
+                as_of=as_of,
+                path=path,
+                district=by_district[audience.nodes[0].district],
+                nodes=audience.nodes,
+            ),
+            now=now,
         )
-    return len(insert_ignoring_duplicates(session, OUTBOX, rows, OUTBOX.c.id))
+        for audience in audiences(session, standings)
+    ]
+    return queue_rows(session, rows)

@@ -5,24 +5,14 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from types import MappingProxyType
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # chinese_calendar validates against exactly this inclusive span, so it defines "covered".
 _CC_FIRST_YEAR: int = min(chinese_calendar.holidays).year
 _CC_LAST_YEAR: int = max(chinese_calendar.holidays).year
-
-
-def shanghai_date(moment: datetime) -> date:
-    """Map an aware instant to the Shanghai calendar day, because deadlines are local dates."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("shanghai_date needs a timezone-aware datetime")
-    return moment.astimezone(SHANGHAI).date()
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from models.escalation import EscalationClaim
-from models.notices import MESSAGE_ID_DOMAIN
-from models.outbox import OutboxMessage, OutboxStatus
+from models.insert_if_absent import insert_ignoring_duplicates
+from models.notices import escalation_key, outbox_row, queue_rows, sweep_digest_key
 from models.recipients import Recipient
 from schedules.ladder import LadderRung
 
-PG_PAGE_ROWS = 10
 CLAIMS: Table = EscalationClaim.__table__  # type: ignore[attr-defined]
-OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -40,24 +37,6 @@ class EscalationNotice:
     params: dict[str, Any]
 
 
-def insert_ignoring_duplicates(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], *returning: Any
-) -> list[Any]:
-    """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike); returns the rows really inserted."""
-    if not rows:
-        return []
-    dialect = session.get_bind().dialect.name
-    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = make_insert(table).on_conflict_do_nothing()
-    if dialect == "postgresql":
-        # psycopg converts placeholders in Python and caches only short statements: short pages are faster.
-        statement = statement.execution_options(insertmanyvalues_page_size=PG_PAGE_ROWS)
-    if returning:
-        return list(session.execute(statement.returning(*returning), list(rows)).all())
-    session.execute(statement, list(rows))
-    return []
-
-
 def claim(session: Session, dues: Sequence[RungDue], *, as_of: date, now: datetime) -> set[tuple[int, str]]:
     """Claim each (entity, rung); only those not claimed before come back, to be notified."""
     rows = [
@@ -77,33 +56,26 @@ def claim(session: Session, dues: Sequence[RungDue], *, as_of: date, now: dateti
     return {(row.entity_id, row.rung_code) for row in inserted}
 
 
-def dedupe_key(due: RungDue, recipient: Recipient) -> str:
-    return f"escalation:{due.entity_type}:{due.entity_id}:{due.rung.code}:{recipient.party.value}"
-
-
 def queue_escalation_notices(
     session: Session, notices: Sequence[EscalationNotice], *, as_of: date, now: datetime
 ) -> int:
-    """One outbox row per (entity, rung, party); a street office gets one mail per sweep (digest_key)."""
-    rows = []
-    for notice in notices:
-        key = dedupe_key(notice.due, notice.recipient)
-        rows.append(
-            {
-                "template": notice.due.rung.template,
-                "entity_type": notice.due.entity_type,
-                "entity_id": notice.due.entity_id,
-                "recipient_party": notice.recipient.party.value,
-                "recipient_name": notice.recipient.name,
-                "recipient_address": notice.recipient.address,
-                "params": notice.params,
-                "message_id": f"<{key.replace(':', '.')}@{MESSAGE_ID_DOMAIN}>",
-                "dedupe_key": key,
-                "digest_key": f"{notice.due.rung.template}:{as_of.isoformat()}",
-                "status": OutboxStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
+    """One outbox row per (entity, rung, party); a sweep's rows of one template share a mail per address."""
+    rows = [
+        outbox_row(
+            key=escalation_key(
+                entity_type=n.due.entity_type,
+                entity_id=n.due.entity_id,
+                rung_code=n.due.rung.code,
+                party=n.recipient.party,
+            ),
+            template=n.due.rung.template,
+            entity_type=n.due.entity_type,
+            entity_id=n.due.entity_id,
+            recipient=n.recipient,
+            params=n.params,
+            now=now,
+            digest_key=sweep_digest_key(n.due.rung.template, as_of),
         )
-    return len(insert_ignoring_duplicates(session, OUTBOX, rows, OUTBOX.c.id))
+        for n in notices
+    ]
+    return queue_rows(session, rows)

@@ -1,76 +1,37 @@
-"""The coordinator grants a node a new due date (延期): audited with its reason; rungs already sent stay sent."""
+"""The node's due-date move of an extension (延期): the effect `move_due_date` of the node report's `extend`.
 
-from datetime import date, datetime
+A holiday rolls forward to the next working day; rungs already sent stay sent.
+"""
 
-from sqlmodel import Session
+from typing import Any
 
-from models.errors import (
-    EventNotAllowedInState,
-    OutOfScope,
-    ReasonRequired,
-    RoleNotAllowed,
-    RulesFailed,
-    RuleViolation,
-    StaleVersion,
-)
-from models.lifecycles import NODE_REPORT
+from sqlalchemy import update
+
+from models.guards import new_due_date, spec_of
+from models.lifecycle import TransitionContext
 from models.milestone import Milestone
-from models.programme import Programme
-from models.project import Project
-from models.roles import Actor, Role
-from models.scope import can_see
 from schedules.calendar_store import calendar_from_db
 from schedules.ladder import node_ladder
-from schedules.replanning import NodeMove, move_node
-
-MAY_EXTEND = frozenset({Role.CITY_COORDINATOR, Role.ADMIN})
+from schedules.replanning import move_details, rescheduled
 
 
-def grant_extension(
-    session: Session,
-    node: Milestone,
-    *,
-    new_due: date,
-    actor: Actor,
-    expected_version: int,
-    now: datetime,
-    reason: str | None,
-) -> NodeMove:
-    """Move an open node's due date later; a holiday rolls forward to the next working day. The caller commits."""
-    if not can_see(session, actor, node):
-        raise OutOfScope("节点报告不存在或不在您的管辖范围内")
-    if actor.role not in MAY_EXTEND:
-        raise RoleNotAllowed("只有市民政局可以批准节点延期")
-    if node.state in NODE_REPORT.terminal:
-        raise EventNotAllowedInState(f"节点报告当前状态为“{NODE_REPORT.states[node.state]}”，不能延期")
-    if expected_version != node.version:
-        raise StaleVersion(
-            f"节点报告已被他人修改（当前版本 {node.version}，您提交的版本 {expected_version}），请刷新后重试"
-        )
-    if not (reason or "").strip():
-        raise ReasonRequired("批准延期必须填写理由")
-    calendar = calendar_from_db(session)
-    to_due = calendar.add_working_days(new_due, 0)
-    if to_due <= node.due_date:
-        raise RulesFailed(
-            [RuleViolation("extension.later", f"延期后的截止日期 {to_due} 须晚于原截止日期 {node.due_date}")]
-        )
-    project = session.get(Project, node.project_id)
-    assert project is not None
-    programme = session.get(Programme, project.programme_id)
-    assert programme is not None
-    move = move_node(
-        session,
+def move_due_date(ctx: TransitionContext) -> dict[str, Any]:
+    """Give the node its new due date and next rung; `transition()` has already bumped its version."""
+    node: Milestone = ctx.entity
+    asked = new_due_date(ctx)
+    assert asked is not None, "the guard due_date_later refuses a missing date"
+    calendar = calendar_from_db(ctx.session)
+    to_due = calendar.add_working_days(asked, 0)
+    ladder = node_ladder(spec_of(ctx))
+    from_due = node.due_date
+    values = rescheduled(
+        ctx.session,
         node,
         to_due=to_due,
         provisional=calendar.plan_is_provisional(to_due),
         calendar=calendar,
-        ladder=node_ladder(programme.parsed_spec()),
-        actor=actor,
-        now=now,
-        reason=(reason or "").strip(),
-        event="extend",
-        expected_version=expected_version,
+        ladder=ladder,
     )
-    assert move is not None
-    return move
+    ctx.session.execute(update(Milestone).where(Milestone.id == node.id).values(**values))  # type: ignore[arg-type]
+    ctx.session.refresh(node)
+    return move_details(from_due, values, ladder)

@@ -18,14 +18,14 @@ from sqlalchemy.sql.elements import TextClause
 from sqlmodel import Session
 
 from models.columns import AwareDateTime
-from models.lifecycles import NODE_REPORT
-from models.notices import MESSAGE_ID_DOMAIN
+from models.lifecycles import NODE_REPORT, PROJECT
+from models.notices import escalation_key_sql, sweep_digest_key_sql
 from models.outbox import OutboxStatus
 from schedules.addressees import ADDRESSEE_COLUMNS, ADDRESSEE_JOINS, DISTRICT_JOINS, DISTRICT_NAME_SQL, recipient_sql
 from schedules.rowsets import DATE, INTEGER, TEXT, RowSet, ids_param, in_ids
 
-ESCALATING_PROJECT_STATES = frozenset({"in_progress"})
-PAUSED_PROJECT_STATES = frozenset({"suspended"})  # rungs wait; resuming re-plans the open nodes
+ESCALATING_PROJECT_STATES = PROJECT.phase("running")
+PAUSED_PROJECT_STATES = PROJECT.phase("paused")  # rungs wait; resuming re-plans the open nodes
 
 FIRE_COLUMNS = (
     ("programme_id", INTEGER),
@@ -150,19 +150,22 @@ def claim(session: Session, ids: Sequence[int], plan: BatchPlan, *, as_of: date,
 
 
 def queue_notices(session: Session, fresh: RowSet, plan: BatchPlan, *, as_of: date, now: datetime) -> int:
-    """One outbox row per (new claim, party told), addressed and worded in SQL; a sweep's rows share a digest."""
+    """One outbox row per (new claim, party told), addressed and worded in SQL; a sweep's rows share a digest.
+
+    The row is the one `models.notices.outbox_row` builds, with the key of `escalation_key` (tests compare them).
+    """
     if not fresh.rows:
         return 0
     dialect = _dialect(session)
     name, address = recipient_sql("parties.party", "told")
     build_object = "json_build_object" if dialect == "postgresql" else "json_object"
-    # Per claim, once: its addressees, the mail's parameters and the stem of its keys. Fenced off as a CTE:
-    # joined to the plan's small tables in one flat query, PostgreSQL's estimates fall to a row and it
-    # scans the organisations once per notice.
+    key = escalation_key_sql(
+        entity_type=NODE_REPORT.name, entity_id="told.entity_id", rung_code="told.rung_code", party="parties.party"
+    )
+    # Per claim, once: its addressees and the mail's parameters. Fenced off as a CTE: joined to the plan's small
+    # tables in one flat query, PostgreSQL's estimates fall to a row and it scans the organisations once per notice.
     told = (
-        "SELECT fresh.entity_id, fresh.rung_index, p.programme_id, "
-        "CAST(:key_prefix AS TEXT) || fresh.entity_id || CAST(:colon AS TEXT) || fresh.rung_code "
-        "|| CAST(:colon AS TEXT) AS key_stem, "
+        "SELECT fresh.entity_id, fresh.rung_index, fresh.rung_code, p.programme_id, "
         f"{build_object}('project_id', p.id, 'project_title', p.title, 'district', {DISTRICT_NAME_SQL}, "
         "'node_id', m.id, 'node_kind', m.kind, 'node_title', m.title, 'due_date', CAST(fresh.due_date AS TEXT), "
         "'working_days_late', days.late, 'working_days_left', days.left_, 'rung_code', fresh.rung_code, "
@@ -176,9 +179,9 @@ def queue_notices(session: Session, fresh: RowSet, plan: BatchPlan, *, as_of: da
         "created_at) "
         f"WITH told AS MATERIALIZED ({told}) "
         f"SELECT parties.template, CAST(:entity_type AS TEXT), told.entity_id, parties.party, {name}, {address}, "
-        "told.params, '<' || REPLACE(told.key_stem, CAST(:colon AS TEXT), '.') || parties.party "
-        "|| CAST(:domain AS TEXT), told.key_stem || parties.party, "
-        "parties.template || CAST(:colon AS TEXT) || CAST(:as_of_text AS TEXT), CAST(:pending AS TEXT), 0, :now, :now "
+        f"told.params, {key.message_id}, {key.dedupe_key}, "
+        f"{sweep_digest_key_sql('parties.template', 'CAST(:as_of_text AS TEXT)')}, CAST(:pending AS TEXT), 0, "
+        ":now, :now "
         f"FROM told JOIN {plan.parties.sql(dialect)} ON parties.programme_id = told.programme_id "
         "AND parties.rung_index = told.rung_index "
         "WHERE true ON CONFLICT DO NOTHING"  # `WHERE true`: SQLite reads ON CONFLICT after a join as the join's ON
@@ -186,10 +189,7 @@ def queue_notices(session: Session, fresh: RowSet, plan: BatchPlan, *, as_of: da
     params = {
         "now": now,
         "as_of_text": as_of.isoformat(),
-        "colon": ":",
         "entity_type": NODE_REPORT.name,
-        "key_prefix": f"escalation:{NODE_REPORT.name}:",
-        "domain": f"@{MESSAGE_ID_DOMAIN}>",
         "pending": OutboxStatus.PENDING.value,
         **fresh.params(dialect),
         **plan.parties.params(dialect),

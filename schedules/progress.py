@@ -7,11 +7,12 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from models.audit import AuditEvent
+from models.dates import shanghai_date
 from models.lifecycles import NODE_REPORT
 from models.milestone import Milestone
 from models.project import Project
 from models.region import Region, RegionLevel
-from schedules.calendar import WorkingCalendar, shanghai_date
+from schedules.calendar import WorkingCalendar
 
 CLOSING_EVENTS = ("approve", "waive")
 

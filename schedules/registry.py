@@ -13,8 +13,7 @@ TIMEZONE = "Asia/Shanghai"
 @dataclass(frozen=True)
 class Job:
     id: str
-    entrypoint: str  # flows/<module>.py:<flow>, as a Prefect deployment names it
-    runner: str  # module:function the in-service scheduler calls (runs the flow against the Prefect server)
+    entrypoint: str  # flows/<module>.py:<flow>: what a Prefect deployment and the in-service scheduler both run
     cron: str | None = None
     interval_minutes: int | None = None
     parameters: dict[str, Any] = field(default_factory=dict)  # the flow's parameters (its request model)
@@ -26,7 +25,6 @@ JOBS: tuple[Job, ...] = (
     Job(
         id="enforce-milestones",
         entrypoint="flows/enforce_milestones.py:enforce_milestones",
-        runner="flows.enforce_milestones:run_enforce_milestones",
         cron="0 7 * * *",
         parameters={"request": {}},
         description="每日节点督办：提醒、逾期升级",
@@ -35,7 +33,6 @@ JOBS: tuple[Job, ...] = (
     Job(
         id="review-reminders",
         entrypoint="flows/review_reminders.py:review_reminders",
-        runner="flows.review_reminders:run_review_reminders",
         cron="30 7 * * *",
         parameters={"request": {}},
         description="每日评审任务催办",
@@ -44,7 +41,6 @@ JOBS: tuple[Job, ...] = (
     Job(
         id="dispatch-notifications",
         entrypoint="flows/dispatch_notifications.py:dispatch_notifications",
-        runner="flows.dispatch_notifications:run_dispatch_notifications",
         interval_minutes=5,
         parameters={"request": {}},
         description="发送发件箱中到期的通知",

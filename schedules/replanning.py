@@ -1,7 +1,7 @@
 """Moving the due dates of open nodes: a changed programme date, a suspension, an official calendar year,
 an extension. Done nodes stay; each move is audited with its reason; rungs already sent are not sent again.
 
-(Kept apart from `schedules.planning`, which the lifecycle effects import: this module reads the lifecycles.)
+(Kept apart from `schedules.planning`, which plans a project from scratch: this module moves nodes already planned.)
 """
 
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ from sqlmodel import Session
 from models.audit import record_audit
 from models.errors import StaleVersion
 from models.escalation import EscalationClaim
-from models.lifecycles import NODE_REPORT
+from models.lifecycles import NODE_REPORT, PROJECT
 from models.milestone import Milestone
 from models.programme import Programme
 from models.project import Project
@@ -25,7 +25,7 @@ from schedules.calendar_store import OfficialYear, calendar_from_db, read_offici
 from schedules.ladder import Ladder, node_ladder
 from schedules.planning import plan_nodes
 
-REPLANNED_PROJECT_STATES = frozenset({"in_progress", "suspended"})
+REPLANNED_PROJECT_STATES = PROJECT.phase("planned")
 
 
 @dataclass(frozen=True)
@@ -49,13 +49,41 @@ def move_node(
     actor: Actor,
     now: datetime,
     reason: str,
-    event: str = "replan",
-    expected_version: int | None = None,
 ) -> NodeMove | None:
-    """Give one open node a new due date; its next rung is the first not yet sent, counted from the new date."""
+    """Re-plan one open node to a new due date, audited as `replan`; None when nothing changes."""
     if node.due_date == to_due and node.provisional == provisional:
         return None
-    version = node.version if expected_version is None else expected_version
+    version, from_due = node.version, node.due_date
+    values = rescheduled(session, node, to_due=to_due, provisional=provisional, calendar=calendar, ladder=ladder)
+    with session.begin_nested():
+        moved = session.execute(
+            update(Milestone)
+            .where(Milestone.id == node.id, Milestone.version == version)  # type: ignore[arg-type]
+            .values(**values, version=version + 1)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleVersion("节点报告刚被他人修改，请刷新后重试")
+        session.refresh(node)
+        record_audit(
+            session,
+            entity_type=NODE_REPORT.name,
+            entity=node,
+            event="replan",
+            from_state=node.state,
+            actor=actor,
+            now=now,
+            reason=reason,
+            details=move_details(from_due, values, ladder),
+        )
+        session.flush()
+    assert node.id is not None
+    return NodeMove(node.id, node.project_id, node.title, from_due, to_due, provisional)
+
+
+def rescheduled(
+    session: Session, node: Milestone, *, to_due: date, provisional: bool, calendar: WorkingCalendar, ladder: Ladder
+) -> dict[str, Any]:
+    """The columns a new due date sets: the next rung is the first not yet sent, counted from the new date."""
     claimed = set(
         session.execute(
             select(EscalationClaim.rung_code).where(
@@ -64,48 +92,24 @@ def move_node(
         ).scalars()
     )
     next_index, next_day = ladder.first_unclaimed(claimed, to_due, calendar)
-    from_due = node.due_date
-    with session.begin_nested():
-        moved = session.execute(
-            update(Milestone)
-            .where(Milestone.id == node.id, Milestone.version == version)  # type: ignore[arg-type]
-            .values(
-                due_date=to_due,
-                provisional=provisional,
-                version=version + 1,
-                next_rung_index=next_index,
-                next_rung_on=next_day,
-            )
-        )
-        if moved.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleVersion("节点报告刚被他人修改，请刷新后重试")
-        session.refresh(node)
-        details: dict[str, Any] = {
-            "from_due": from_due.isoformat(),
-            "to_due": to_due.isoformat(),
-            "provisional": provisional,
-            "next_rung": ladder.rungs[next_index].code if next_index is not None else None,
-        }
-        record_audit(
-            session,
-            entity_type=NODE_REPORT.name,
-            entity=node,
-            event=event,
-            from_state=node.state,
-            actor=actor,
-            now=now,
-            reason=reason,
-            details=details,
-        )
-        session.flush()
-    assert node.id is not None
-    return NodeMove(node.id, node.project_id, node.title, from_due, to_due, provisional)
+    return {"due_date": to_due, "provisional": provisional, "next_rung_index": next_index, "next_rung_on": next_day}
+
+
+def move_details(from_due: date, values: dict[str, Any], ladder: Ladder) -> dict[str, Any]:
+    """What the audit row of a move says: the dates and the rung that comes next."""
+    next_index = values["next_rung_index"]
+    return {
+        "from_due": from_due.isoformat(),
+        "to_due": values["due_date"].isoformat(),
+        "provisional": values["provisional"],
+        "next_rung": ladder.rungs[next_index].code if next_index is not None else None,
+    }
 
 
 def open_nodes(session: Session, project_ids: list[int], *, only_provisional: bool = False) -> list[Milestone]:
     query = select(Milestone).where(
         Milestone.project_id.in_(project_ids),  # type: ignore[attr-defined]
-        Milestone.state.in_(NODE_REPORT.live_states),  # type: ignore[attr-defined]
+        Milestone.state.in_(NODE_REPORT.open),  # type: ignore[attr-defined]
     )
     if only_provisional:
         query = query.where(Milestone.provisional.is_(True))  # type: ignore[attr-defined]

@@ -5,31 +5,55 @@ reads all of them; the claims keep it idempotent exactly like the node sweep.
 """
 
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from models.escalation import EscalationClaim
 from models.expert import Expert
-from models.lifecycles import REVIEW_ASSIGNMENT
+from models.lifecycles import PROJECT, REVIEW_ASSIGNMENT
 from models.parties import Party
 from models.programme import Programme
 from models.project import Project
 from models.recipients import expert_recipient
 from models.review import ReviewAssignment
 from schedules.addressees import project_facts
+from schedules.calendar import WorkingCalendar
 from schedules.calendar_store import calendar_from_db
 from schedules.claims import EscalationNotice, RungDue, claim, queue_escalation_notices
 from schedules.ladder import Ladder, review_ladder
 
-REVIEWING_PROJECT_STATES = frozenset({"under_review"})
+REVIEWING_PROJECT_STATES = PROJECT.phase("review")
 
 
-def sweep_reviews(session: Session, *, as_of: date, now: datetime) -> Counter[str]:
+@dataclass(frozen=True)
+class ReviewSweepOutcome:
+    """What one review sweep did: assignments newly claimed per rung code, and the notices it queued."""
+
+    claimed: Counter[str]
+    notices: int
+
+
+def sweep_reviews(session: Session, *, as_of: date, now: datetime) -> ReviewSweepOutcome:
     """Claim the due rungs of open review assignments and queue their notices; the caller commits."""
     calendar = calendar_from_db(session)
-    rows = session.execute(
+    rows = open_assignments(session)
+    dues = due_rungs(session, rows, as_of=as_of, calendar=calendar)
+    fresh = claim(session, dues, as_of=as_of, now=now)
+    claimed = [due for due in dues if (due.entity_id, due.rung.code) in fresh]
+    notices = escalation_notices(session, rows, claimed, as_of=as_of, calendar=calendar)
+    queued = queue_escalation_notices(session, notices, as_of=as_of, now=now)
+    session.flush()
+    return ReviewSweepOutcome(Counter(due.rung.code for due in claimed), queued)
+
+
+def open_assignments(session: Session) -> list[Any]:
+    """Every open assignment of a declaration still under review, with its project's programme and title."""
+    query = (
         select(
             ReviewAssignment.id,
             ReviewAssignment.project_id,
@@ -41,10 +65,15 @@ def sweep_reviews(session: Session, *, as_of: date, now: datetime) -> Counter[st
         .join(Project, Project.id == ReviewAssignment.project_id)  # type: ignore[arg-type]
         .where(
             ReviewAssignment.state.in_(REVIEW_ASSIGNMENT.live_states),  # type: ignore[attr-defined]
-            Project.state.in_(REVIEWING_PROJECT_STATES),
-        )  # type: ignore[attr-defined]
+            Project.state.in_(REVIEWING_PROJECT_STATES),  # type: ignore[attr-defined]
+        )
         .order_by(ReviewAssignment.id)  # type: ignore[arg-type]
-    ).all()
+    )
+    return list(session.execute(query).all())
+
+
+def due_rungs(session: Session, rows: Sequence[Any], *, as_of: date, calendar: WorkingCalendar) -> list[RungDue]:
+    """The rungs due by `as_of` that each assignment has not been told of yet (a missed day catches up)."""
     claimed: dict[int, set[str]] = {}
     for entity_id, code in session.execute(
         select(EscalationClaim.entity_id, EscalationClaim.rung_code).where(
@@ -69,19 +98,21 @@ def sweep_reviews(session: Session, *, as_of: date, now: datetime) -> Counter[st
             for rung in firing
             if rung.code not in sent
         )
-    fresh = claim(session, dues, as_of=as_of, now=now)
+    return dues
+
+
+def escalation_notices(
+    session: Session, rows: Sequence[Any], claimed: Sequence[RungDue], *, as_of: date, calendar: WorkingCalendar
+) -> list[EscalationNotice]:
+    """Each newly claimed rung told to the parties its rung names: the expert, later the coordinator."""
     by_id = {r.id: r for r in rows}
     facts = project_facts(session, {r.project_id for r in rows})
     experts = {
         e.id: e for e in session.execute(select(Expert).where(Expert.id.in_({r.expert_id for r in rows}))).scalars()
     }  # type: ignore[union-attr]
     notices = []
-    counts: Counter[str] = Counter()
-    for due in dues:
-        if (due.entity_id, due.rung.code) not in fresh:
-            continue
+    for due in claimed:
         row = by_id[due.entity_id]
-        counts[due.rung.code] += 1
         params = {
             "project_id": row.project_id,
             "project_title": row.title,
@@ -99,6 +130,4 @@ def sweep_reviews(session: Session, *, as_of: date, now: datetime) -> Counter[st
                 else facts[row.project_id].recipients[party]
             )
             notices.append(EscalationNotice(due, recipient, params))
-    queue_escalation_notices(session, notices, as_of=as_of, now=now)
-    session.flush()
-    return counts
+    return notices

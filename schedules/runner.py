@@ -1,9 +1,12 @@
 """The default runner: APScheduler inside the service, its jobs kept in the service's own database.
 
-Each job runs its flow against the Prefect server (PREFECT_API_URL), so every run shows in the UI.
+Each job runs its flow, the very one a deployment would run, against the Prefect server (PREFECT_API_URL),
+so every run shows in the UI.
 """
 
+import asyncio
 import importlib
+import inspect
 import logging
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,14 +24,21 @@ JOB_TABLE = "apscheduler_jobs"
 MISFIRE_GRACE_SECONDS = 6 * 3600  # a service down at 07:00 still sweeps when it is back before 13:00
 
 
+def job_flow(entry: Job) -> Any:
+    """The flow a job's entrypoint names, imported as a worker would load it for the job's deployment."""
+    path, flow_name = entry.entrypoint.split(":")
+    return getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), flow_name)
+
+
 def run_job(job_id: str) -> Any:
     """Called by APScheduler in its thread pool (a sync flow must not block the event loop)."""
     entry = job(job_id)
-    module_name, function_name = entry.runner.split(":")
-    function = getattr(importlib.import_module(module_name), function_name)
-    request_type = function.__annotations__["request"]
+    flow = job_flow(entry)
+    request_type = flow.__annotations__["request"]
     log.info("running scheduled job %s", job_id)
-    result = function(request_type(**entry.parameters.get("request", {})))
+    result = flow(request_type(**entry.parameters.get("request", {})))
+    if inspect.iscoroutine(result):  # an async flow (the dispatcher): this thread has no event loop of its own
+        result = asyncio.run(result)
     for follower in entry.followed_by:
         run_job(follower)
     return result

@@ -4,6 +4,8 @@ Each open node carries the day its next rung fires (`next_rung_on`, indexed) and
 A sweep reads only the nodes whose day has come, claims their rungs (unique per node and rung), writes
 the notices in the same transaction, and moves each node on to its next rung. Its cost follows the
 work due now, not the backlog of open or late nodes.
+
+`run_sweep` is the one loop: the flow hands it its tasks as the steps, everyone else the plain steps on a session.
 """
 
 import logging
@@ -11,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -150,37 +153,81 @@ class SweepResult:
     batches: int
     outcome: BatchOutcome
 
+    def claimed_by_district(self) -> dict[str, dict[str, int]]:
+        """Rungs newly claimed, district by district: what the flow's table and report show."""
+        claimed: dict[str, dict[str, int]] = {}
+        for (district, rung), n in sorted(self.outcome.claimed.items()):
+            claimed.setdefault(district, {})[rung] = n
+        return claimed
 
-def sweep(
-    session: Session,
+
+@dataclass(frozen=True)
+class SweepProgress:
+    """Where a running sweep stands, for the command line and the flow's log."""
+
+    as_of: date
+    batches_done: int
+    batches: int
+    notices: int  # queued so far
+
+    def line(self) -> str:
+        """The zh-CN line the command line prints and the flow run logs."""
+        return f"督办 {self.as_of}：第 {self.batches_done}/{self.batches} 批完成，已排队通知 {self.notices} 条"
+
+
+@dataclass(frozen=True)
+class SweepSteps:
+    """A sweep's three steps: plain functions on one session, or the flow's tasks (one task per batch)."""
+
+    due_nodes: Callable[[date], list[int]]
+    claim: Callable[[list[int], date, datetime], BatchOutcome]
+    record: Callable[[SweepResult, datetime], None]
+
+
+def session_steps(session: Session) -> SweepSteps:
+    """The steps on one session; each batch commits on its own, so a crash loses at most one batch."""
+    context: SweepContext | None = None
+
+    def claim(ids: list[int], as_of: date, now: datetime) -> BatchOutcome:
+        nonlocal context
+        context = context or SweepContext(calendar_from_db(session))
+        outcome = sweep_batch(session, ids, as_of=as_of, now=now, context=context)
+        session.commit()
+        return outcome
+
+    def record(result: SweepResult, now: datetime) -> None:
+        record_sweep(
+            session,
+            kind=MILESTONES,
+            as_of=result.as_of,
+            ran_at=now,
+            due=result.due_nodes,
+            claimed=sum(result.outcome.claimed.values()),
+            notices=result.outcome.notices,
+        )
+        session.commit()
+
+    return SweepSteps(due_nodes=partial(due_node_ids, session), claim=claim, record=record)
+
+
+def run_sweep(
+    steps: SweepSteps,
     *,
     as_of: date,
     now: datetime,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    after_batch: Callable[[int, BatchOutcome], None] | None = None,
+    after_batch: Callable[[SweepProgress], None] | None = None,
 ) -> SweepResult:
-    """Every due node, batch by batch, each batch committed on its own: a crash loses at most one batch."""
-    ids = due_node_ids(session, as_of)
-    context = SweepContext(calendar_from_db(session))
+    """The sweep's one loop, whoever runs it: list the due nodes, claim them batch by batch, leave a heartbeat."""
+    ids = steps.due_nodes(as_of)
+    batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
     total = BatchOutcome()
-    batches = 0
-    for start in range(0, len(ids), batch_size):
-        outcome = sweep_batch(session, ids[start : start + batch_size], as_of=as_of, now=now, context=context)
-        session.commit()
-        total.add(outcome)
-        batches += 1
+    for done, batch in enumerate(batches, start=1):
+        total.add(steps.claim(batch, as_of, now))
         if after_batch is not None:
-            after_batch(batches, outcome)
-    record_sweep(
-        session,
-        kind=MILESTONES,
-        as_of=as_of,
-        ran_at=now,
-        due=len(ids),
-        claimed=sum(total.claimed.values()),
-        notices=total.notices,
-    )
-    session.commit()
+            after_batch(SweepProgress(as_of, done, len(batches), total.notices))
+    result = SweepResult(as_of, len(ids), len(batches), total)
+    steps.record(result, now)
     log.info(
         "sweep %s: %d due nodes, %d rungs claimed, %d notices",
         as_of,
@@ -188,4 +235,16 @@ def sweep(
         sum(total.claimed.values()),
         total.notices,
     )
-    return SweepResult(as_of, len(ids), batches, total)
+    return result
+
+
+def sweep(
+    session: Session,
+    *,
+    as_of: date,
+    now: datetime,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    after_batch: Callable[[SweepProgress], None] | None = None,
+) -> SweepResult:
+    """Every due node on this session, without a Prefect server: the CLI's direct mode, the simulation, tests."""
+    return run_sweep(session_steps(session), as_of=as_of, now=now, batch_size=batch_size, after_batch=after_batch)

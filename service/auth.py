@@ -1,4 +1,4 @@
-"""Passwords (argon2), access tokens (JWT) and the actor a signed-in user acts as."""
+"""Passwords (argon2), access tokens (JWT) and the actor a signed-in user (or the command line) acts as."""
 
 from datetime import datetime, timedelta
 
@@ -20,6 +20,9 @@ ALGORITHM = "HS256"
 _HASHER = PasswordHash((Argon2Hasher(),))
 # Verified against when the user is unknown, so that a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _HASHER.hash("sanshe-dummy-password")
+# Who the command line is when it acts as no user: the administrator, recorded in the audit trail as 命令行.
+CLI_USER = "cli"
+COMMAND_LINE = Actor(CLI_USER, Role.ADMIN, "命令行")
 # The scope each role needs: a region for the bureaus, an organisation or an expert record otherwise.
 SCOPE_FIELD: dict[Role, str | None] = {
     Role.CITY_COORDINATOR: "region_id",
@@ -50,6 +53,29 @@ def actor_of(user: User) -> Actor:
         organisation_id=user.organisation_id,
         expert_id=user.expert_id,
     )
+
+
+def command_line_actor(session: Session, *, as_whom: str = Role.ADMIN.value, credit_code: str | None = None) -> Actor:
+    """A user name acts as that user; a role name acts as the command line in that role (an organisation by code)."""
+    user = session.exec(select(User).where(User.username == as_whom)).first()
+    if user is not None:
+        if user.disabled:
+            raise InvalidInput(f"用户 {as_whom} 已停用")
+        return actor_of(user)
+    try:
+        role = Role(as_whom)
+    except ValueError:
+        raise InvalidInput(f"“{as_whom}”既不是用户名也不是角色，角色可选：{'、'.join(r.value for r in Role)}") from None
+    if role is Role.ADMIN:
+        return COMMAND_LINE
+    if role is not Role.ORGANISATION:
+        return Actor(CLI_USER, role, COMMAND_LINE.display_name)
+    if credit_code is None:
+        raise InvalidInput("以社工机构角色导入时须用 --organisation 指定本机构的统一社会信用代码（或用 --as 用户名）")
+    found = session.exec(select(Organisation).where(Organisation.credit_code == credit_code.strip().upper())).first()
+    if found is None:
+        raise InvalidInput(f"系统中没有统一社会信用代码为 {credit_code} 的社工机构")
+    return Actor(CLI_USER, role, found.name, organisation_id=found.id)
 
 
 def authenticate(session: Session, *, username: str, password: str) -> User | None:

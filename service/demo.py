@@ -13,8 +13,8 @@ from models.region import Region, RegionLevel, Settlement
 from models.regions import ensure_region
 from models.roles import Actor, Role
 from models.social_worker import Qualification, SocialWorker
-from models.transition import transition
 from service.auth import create_user
+from service.transitions import transition
 
 # The demo lives inside Lanzhou 2022's declaration window.
 DEMO_DAY = datetime(2022, 7, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

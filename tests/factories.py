@@ -20,7 +20,7 @@ from models.region import Region, RegionLevel, Settlement
 from models.regions import ensure_region
 from models.roles import Actor, Role
 from models.social_worker import Qualification, SocialWorker
-from models.transition import transition
+from service.transitions import transition
 
 PROGRAMMES = Path(__file__).resolve().parent.parent / "programmes"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -1,4 +1,8 @@
-"""Dependencies of the routes: the session, the clock, settings, the signed-in user and role checks."""
+"""Dependencies of the routes: the session, the clock, settings, the signed-in user and role checks.
+
+Writes are checked by `authorize()` from the declarations (in the use case, or through `permitted`);
+`require_roles` guards only the reads of the registers.
+"""
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -9,6 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from models.authority import Subject, authorize
 from models.errors import RoleNotAllowed
 from models.roles import ROLE_LABELS_ZH, Actor, Role
 from models.user import User
@@ -69,8 +74,18 @@ def get_current_actor(user: CurrentUser) -> Actor:
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]
 
 
+def permitted(subject: Subject, action: str) -> Callable[[Session, Actor], Actor]:
+    """For a write whose use case has no row to check: the declared roles of `action`, through `authorize()`."""
+
+    def check(session: SessionDep, actor: CurrentActor) -> Actor:
+        authorize(session, actor=actor, subject=subject, action=action)
+        return actor
+
+    return check
+
+
 def require_roles(*roles: Role) -> Callable[[Actor], Actor]:
-    """A dependency that lets only these roles (and the administrator) through; others get 403."""
+    """For reads: only these roles (and the administrator) see the register; others get 403."""
     allowed = frozenset(roles) | {Role.ADMIN}
 
     def check(actor: CurrentActor) -> Actor:

@@ -2,31 +2,23 @@
 
 import logging
 from pathlib import Path
+from typing import Annotated
 
 import typer
 import uvicorn
-from sqlmodel import select
 
-from models.database import make_engine, session_scope
-from models.errors import DomainError
+from models.database import make_engine
 from models.migrate import upgrade_database
-from models.programme import Programme
-from models.programme_loader import install_programme, read_programme_file
-from models.programme_spec import ProgrammeSpec
-from models.roles import Actor, Role
-from schedules.replanning import replan_programme
+from service.auth import COMMAND_LINE
 from service.cli import data, deadlines, mail, users
+from service.cli.running import database_session, echo_moves, echo_progress, refusals
 from service.clock import system_clock
+from service.commands.programmes import ProgrammeLoad, load_programme
+from service.commands.uploads import Upload
 from service.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(help="三社联动试点项目管理 sanshe", no_args_is_help=True)
 log = logging.getLogger("sanshe")
-CLI_ACTOR = Actor("cli", Role.ADMIN, "命令行")
-
-
-def _planning_inputs(spec: ProgrammeSpec) -> tuple[object, ...]:
-    """What node due dates are computed from: when it changes, open nodes are planned again."""
-    return (spec.phases, tuple(spec.report_schedule))
 
 
 @app.command("init-db")
@@ -42,25 +34,22 @@ def init_db() -> None:
 
 
 @app.command("load-programme")
-def load_programme_command(file: Path) -> None:
-    """载入（或更新）一个试点批次文件，例如 programmes/lanzhou-2022.yaml。"""
-    engine = make_engine(get_settings().database_url)
-    now = system_clock()
-    try:
-        with session_scope(engine) as session:
-            spec = read_programme_file(file)
-            before = session.exec(select(Programme).where(Programme.code == spec.code)).first()
-            old_plan = _planning_inputs(before.parsed_spec()) if before is not None else None
-            programme = install_programme(session, spec, now=now)
-            typer.echo(f"已载入：{programme.name}（{programme.code}）")
-            if old_plan is not None and old_plan != _planning_inputs(spec):
-                moves = replan_programme(
-                    session, programme, actor=CLI_ACTOR, now=now, reason=f"试点批次日期调整（{file.name}）"
-                )
-                typer.echo(f"批次日期已调整，重新排定 {len(moves)} 个未完成节点。")
-    except DomainError as exc:
-        typer.echo(f"载入失败：\n{exc.message}", err=True)
-        raise typer.Exit(code=2) from exc
+def load_programme_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="试点批次文件（YAML）")],
+) -> None:
+    """载入（或更新）一个试点批次文件，例如 programmes/lanzhou-2022.yaml；日期有变动时重新排定未完成节点。"""
+    with refusals("载入失败：\n"), database_session() as session, file.open("rb") as stream:
+        loaded = load_programme(
+            session,
+            data=ProgrammeLoad(Upload(file.name, stream)),
+            actor=COMMAND_LINE,
+            now=system_clock(),
+            progress=echo_progress,
+        )
+    typer.echo(f"已载入：{loaded.name}（{loaded.code}）")
+    if loaded.dates_changed:
+        typer.echo(f"批次日期已调整，重新排定 {loaded.replanned_nodes} 个未完成节点。")
+        echo_moves(loaded.moves)
 
 
 @app.command("seed-demo")
@@ -68,8 +57,7 @@ def seed_demo_command() -> None:
     """写入演示数据（兰州 2022 的社区、机构、社工与几个申报），已存在则跳过。"""
     from service.demo import seed_demo
 
-    engine = make_engine(get_settings().database_url)
-    with session_scope(engine) as session:
+    with database_session() as session:
         typer.echo(seed_demo(session))
 
 

@@ -1,31 +1,26 @@
 """`sanshe` commands of data exchange: `import KIND FILE.xlsx` and `export …` (lists, audit trails, templates)."""
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from models.database import make_engine, session_scope
-from models.errors import DomainError
-from models.organisation import Organisation
 from models.programme import Programme
 from models.programme_spec import ProgrammeSpec
-from models.roles import Actor, Role
-from models.user import User
-from service.auth import actor_of
+from service.auth import command_line_actor
+from service.cli.running import database_session, echo_progress, fail, refusals
 from service.clock import system_clock
+from service.commands.imports import ImportKind, WorkbookImport, import_file
+from service.commands.uploads import Upload
 from service.excel.exporting import export_audit_trail, export_rows
-from service.excel.importing import ImportRejected, import_workbook
+from service.excel.importing import ImportRejected
 from service.excel.kinds import KINDS, SHEET_TITLES
 from service.excel.listings import PARTY_LISTINGS, ProjectFilter, project_listing
 from service.excel.reading import describe
 from service.excel.templates import template_workbook
-from service.settings import get_settings
 
-CLI_USER = "cli"
 OutFile = Annotated[Path, typer.Option("--out", "-o", help="写入的 .xlsx 文件", dir_okay=False)]
 
 
@@ -55,17 +50,15 @@ def import_command(
 ) -> None:
     """从 Excel 导入社工机构、社会工作者、评审专家或项目申报：任何一处有错则全部不导入，并逐行列出错误。"""
     if kind not in KINDS:
-        _fail(f"没有名为“{kind}”的导入类型，可选：{'、'.join(KINDS)}")
-    with _session() as session:
-        actor = _actor(session, as_whom, organisation)
+        fail(f"没有名为“{kind}”的导入类型，可选：{'、'.join(KINDS)}")
+    with refusals(), database_session() as session, file.open("rb") as stream:
+        actor = command_line_actor(session, as_whom=as_whom, credit_code=organisation)
+        data = WorkbookImport(ImportKind(kind), Upload(file.name, stream))
         try:
-            report = import_workbook(session, kind, file.read_bytes(), actor=actor, now=system_clock())
+            result = import_file(session, data=data, actor=actor, now=system_clock(), progress=echo_progress)
         except ImportRejected as exc:
-            lines = [describe(error) for error in exc.errors]
-            _fail("\n".join([f"{file.name}：{exc.message}", *lines]))
-        except DomainError as exc:
-            _fail(exc.message)
-    typer.echo(f"导入完成（{SHEET_TITLES[kind]}）：新增 {report.created} 条，更新 {report.updated} 条。")
+            fail("\n".join([f"{file.name}：{exc.message}", *(describe(error) for error in exc.errors)]))
+    typer.echo(f"导入完成（{SHEET_TITLES[kind]}）：新增 {result.created} 条，更新 {result.updated} 条。")
 
 
 def export_projects(
@@ -75,17 +68,14 @@ def export_projects(
     state: Annotated[str | None, typer.Option(help="项目状态代码，如 in_progress")] = None,
 ) -> None:
     """导出试点项目列表（可按批次、区、状态筛选）。"""
-    with _session() as session:
-        try:
-            listing = project_listing(session, ProjectFilter(programme, district, state))
-        except DomainError as exc:
-            _fail(exc.message)
+    with refusals(), database_session() as session:
+        listing = project_listing(session, ProjectFilter(programme, district, state))
     _write(out, export_rows(listing.title, listing.columns, listing.rows), len(listing.rows))
 
 
 def _party_export(kind: str) -> Callable[[Path], None]:
     def command(out: OutFile) -> None:
-        with _session() as session:
+        with database_session() as session:
             listing = PARTY_LISTINGS[kind](session)
         _write(out, export_rows(listing.title, listing.columns, listing.rows), len(listing.rows))
 
@@ -99,11 +89,8 @@ def export_audit(
     out: OutFile,
 ) -> None:
     """导出一个项目、节点报告或评审任务的审计记录。"""
-    with _session() as session:
-        try:
-            data = export_audit_trail(session, entity_type, entity_id)
-        except DomainError as exc:
-            _fail(exc.message)
+    with refusals(), database_session() as session:
+        data = export_audit_trail(session, entity_type, entity_id)
     _write(out, data, None)
 
 
@@ -114,53 +101,17 @@ def export_template(
 ) -> None:
     """导出空白导入模板（含“填写说明”工作表）。"""
     if kind not in KINDS:
-        _fail(f"没有名为“{kind}”的导入类型，可选：{'、'.join(KINDS)}")
+        fail(f"没有名为“{kind}”的导入类型，可选：{'、'.join(KINDS)}")
     spec: ProgrammeSpec | None = None
     if programme is not None:
-        with _session() as session:
+        with database_session() as session:
             found = session.exec(select(Programme).where(Programme.code == programme)).first()
             if found is None:
-                _fail(f"没有代码为“{programme}”的试点批次，请先 sanshe load-programme")
+                fail(f"没有代码为“{programme}”的试点批次，请先 sanshe load-programme")
             spec = found.parsed_spec()
     _write(out, template_workbook(kind, spec), None)
-
-
-def _actor(session: Session, as_whom: str, credit_code: str | None) -> Actor:
-    """A user name acts as that user; a role name (admin by default) acts as the command line in that role."""
-    user = session.exec(select(User).where(User.username == as_whom)).first()
-    if user is not None:
-        if user.disabled:
-            _fail(f"用户 {as_whom} 已停用")
-        return actor_of(user)
-    try:
-        role = Role(as_whom)
-    except ValueError:
-        _fail(f"“{as_whom}”既不是用户名也不是角色，角色可选：{'、'.join(r.value for r in Role)}")
-    if role is not Role.ORGANISATION:
-        return Actor(CLI_USER, role, "命令行")
-    if credit_code is None:
-        _fail("以社工机构角色导入时须用 --organisation 指定本机构的统一社会信用代码（或用 --as 用户名）")
-    found = session.exec(select(Organisation).where(Organisation.credit_code == credit_code.strip().upper())).first()
-    if found is None:
-        _fail(f"系统中没有统一社会信用代码为 {credit_code} 的社工机构")
-    return Actor(CLI_USER, role, found.name, organisation_id=found.id)
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    engine = make_engine(get_settings().database_url)
-    try:
-        with session_scope(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def _write(out: Path, data: bytes, count: int | None) -> None:
     out.write_bytes(data)
     typer.echo(f"已写入 {out}" + (f"（{count} 行）" if count is not None else ""))
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(message, err=True)
-    raise typer.Exit(code=2)

@@ -8,11 +8,12 @@ import typer
 from sqlalchemy import select
 
 from models.database import make_engine, session_scope
+from models.dates import SHANGHAI, shanghai_date
 from models.errors import DomainError
 from models.programme import Programme
-from models.roles import Actor, Role
-from schedules.calendar import SHANGHAI
 from schedules.registry import JOBS, TIMEZONE
+from schedules.sweep import SweepProgress, sweep
+from service.cli.running import database_session, echo_progress
 from service.clock import system_clock
 from service.settings import get_settings
 
@@ -29,6 +30,17 @@ def _simulated_now(day: date) -> datetime:
     return datetime.combine(day, SIMULATED_HOUR, tzinfo=SHANGHAI)
 
 
+def _echo_sweep(*, as_of: date, due: int, batches: int, claimed: dict[str, dict[str, int]], notices: int) -> None:
+    rungs = sum(n for by_rung in claimed.values() for n in by_rung.values())
+    typer.echo(f"{as_of}：到期节点 {due} 个，分 {batches} 批，新升级 {rungs} 级次，通知 {notices} 条")
+    for district, by_rung in sorted(claimed.items()):
+        typer.echo(f"  {district}：" + "，".join(f"{rung} {n}" for rung, n in sorted(by_rung.items())))
+
+
+def _echo_sweep_progress(progress: SweepProgress) -> None:
+    echo_progress(progress.line())
+
+
 def sweep_command(
     as_of: str = typer.Option(None, "--as-of", help="督办日期 YYYY-MM-DD（默认今天）"),
     batch_size: int = typer.Option(2000, "--batch-size"),
@@ -36,30 +48,31 @@ def sweep_command(
 ) -> None:
     """执行一次节点督办：到期提醒与逾期升级（每个节点每一级只通知一次）。"""
     if direct:
-        from schedules.sweep import sweep
-
         now = system_clock()
-        day = _day(as_of) or now.astimezone(SHANGHAI).date()
-        with session_scope(make_engine(get_settings().database_url)) as session:
-            result = sweep(session, as_of=day, now=now, batch_size=batch_size)
-        typer.echo(
-            f"{day}：到期节点 {result.due_nodes} 个，新升级 {sum(result.outcome.claimed.values())} 级次，"
-            f"通知 {result.outcome.notices} 条"
+        day = _day(as_of) or shanghai_date(now)
+        with database_session() as session:
+            result = sweep(session, as_of=day, now=now, batch_size=batch_size, after_batch=_echo_sweep_progress)
+        _echo_sweep(
+            as_of=day,
+            due=result.due_nodes,
+            batches=result.batches,
+            claimed=result.claimed_by_district(),
+            notices=result.outcome.notices,
         )
         return
-    from flows.enforce_milestones import SweepRequest, run_enforce_milestones
+    from flows.enforce_milestones import SweepRequest, enforce_milestones
 
-    report = run_enforce_milestones(SweepRequest(as_of=_day(as_of), batch_size=batch_size))
-    typer.echo(f"{report.as_of}：到期节点 {report.due_nodes} 个，分 {report.batches} 批，通知 {report.notices} 条")
-    for district, rungs in sorted(report.claimed.items()):
-        typer.echo(f"  {district}：" + "，".join(f"{rung} {n}" for rung, n in sorted(rungs.items())))
+    report = enforce_milestones(SweepRequest(as_of=_day(as_of), batch_size=batch_size))  # progress: the run's log
+    _echo_sweep(
+        as_of=report.as_of, due=report.due_nodes, batches=report.batches, claimed=report.claimed, notices=report.notices
+    )
 
 
 def review_reminders_command(as_of: str = typer.Option(None, "--as-of")) -> None:
     """执行一次评审任务催办。"""
-    from flows.review_reminders import ReviewReminderRequest, run_review_reminders
+    from flows.review_reminders import ReviewReminderRequest, review_reminders
 
-    report = run_review_reminders(ReviewReminderRequest(as_of=_day(as_of)))
+    report = review_reminders(ReviewReminderRequest(as_of=_day(as_of)))
     typer.echo(f"{report.as_of}：{report.claimed or '无新催办'}")
 
 
@@ -87,8 +100,7 @@ def simulate_command(
     start: str = typer.Option(None, "--from", help="从哪一天开始（默认实施阶段开始日）"),
 ) -> None:
     """模拟时钟逐日推进，每天执行节点督办与评审催办（演示与测试用，不经 Prefect）。"""
-    from schedules.review_sweep import sweep_reviews
-    from schedules.sweep import sweep
+    from flows.review_reminders import remind_reviews
 
     engine = make_engine(get_settings().database_url)
     with session_scope(engine) as session:
@@ -98,34 +110,35 @@ def simulate_command(
             raise typer.Exit(code=2)
         first = _day(start) or row.parsed_spec().phases.implementation.start
     last = date.fromisoformat(until)
-    day = first
-    while day <= last:
+    days = (last - first).days + 1
+    for done in range(1, days + 1):
+        day = first + timedelta(days=done - 1)
         with session_scope(engine) as session:
             result = sweep(session, as_of=day, now=_simulated_now(day))
-            reviews = sweep_reviews(session, as_of=day, now=_simulated_now(day))
-        if result.outcome.claimed or reviews:
+            reviews = remind_reviews(session, as_of=day, now=_simulated_now(day))
+        if result.outcome.claimed or reviews.claimed:
             rungs = ", ".join(f"{d} {r}×{n}" for (d, r), n in sorted(result.outcome.claimed.items()))
-            typer.echo(f"{day}：{rungs} {dict(reviews) if reviews else ''}".rstrip())
-        day += timedelta(days=1)
+            typer.echo(f"{day}：{rungs} {reviews.claimed or ''}".rstrip())
+        if done == days or (day + timedelta(days=1)).day == 1:  # once a simulated month, and at the end
+            echo_progress(f"已模拟 {done}/{days} 天（至 {day}）")
+    engine.dispose()
     typer.echo(f"模拟完成：{first} → {last}")
 
 
 @calendar_app.command("load")
 def calendar_load_command(file: Path) -> None:
     """载入某年正式公布的节假日与调休安排（YAML，格式见 schedules/calendar_store.py），并重算暂定截止日期。"""
-    from schedules.replanning import load_official_year
+    from service.auth import COMMAND_LINE
+    from service.cli.running import database_session, echo_moves, refusals
+    from service.commands.calendar import OfficialYearLoad, load_calendar_year
+    from service.commands.uploads import Upload
 
-    actor = Actor("cli", Role.CITY_COORDINATOR, "命令行")
-    try:
-        with session_scope(make_engine(get_settings().database_url)) as session:
-            year, moves = load_official_year(session, file, actor=actor, now=system_clock())
-    except DomainError as exc:
-        typer.echo(f"载入失败：{exc.message}", err=True)
-        raise typer.Exit(code=2) from exc
-    typer.echo(f"已载入 {year.year} 年节假日安排，重算 {len(moves)} 个暂定节点")
-    for move in moves:
-        if move.from_due != move.to_due:
-            typer.echo(f"  {move.title}：{move.from_due} → {move.to_due}")
+    with refusals("载入失败："), database_session() as session, file.open("rb") as stream:
+        loaded = load_calendar_year(
+            session, data=OfficialYearLoad(Upload(file.name, stream)), actor=COMMAND_LINE, now=system_clock()
+        )
+    typer.echo(f"已载入 {loaded.year} 年节假日安排，重算 {len(loaded.moves)} 个暂定节点")
+    echo_moves(loaded.moves)
 
 
 def deploy_command(

@@ -8,6 +8,7 @@ import typer
 from sqlmodel import Session
 
 from models.database import make_engine
+from service.cli.running import echo_progress
 from service.clock import system_clock
 from service.mail.catcher import catcher_dir, run_catcher
 from service.mail.dispatcher import DispatchOptions, DispatchReport, dispatch_due
@@ -29,6 +30,10 @@ def mail_catcher(
     run_catcher(host, port, directory, refuse or ())
 
 
+def _echo_dispatch_progress(total: DispatchReport) -> None:
+    echo_progress(total.progress_line())
+
+
 def dispatch(
     batch_size: Annotated[int, typer.Option(help="每批认领的通知数")] = 200,
     connections: Annotated[int, typer.Option(help="同时使用的 SMTP 连接数")] = 4,
@@ -42,7 +47,9 @@ def dispatch(
     async def run() -> DispatchReport:
         async with SmtpPool(SmtpConfig.from_settings(settings), size=connections) as pool:
             with Session(engine, expire_on_commit=False) as session:
-                return await dispatch_due(session, pool, options=options, now=system_clock())
+                return await dispatch_due(
+                    session, pool, options=options, now=system_clock(), after_batch=_echo_dispatch_progress
+                )
 
     report = asyncio.run(run())
     engine.dispose()

@@ -4,12 +4,11 @@ from typing import Annotated
 
 import typer
 
-from models.database import make_engine, session_scope
-from models.errors import DomainError
 from models.roles import ROLE_LABELS_ZH, Role
-from service.auth import create_user
+from service.auth import COMMAND_LINE
+from service.cli.running import database_session, refusals
 from service.clock import system_clock
-from service.settings import get_settings
+from service.commands.users import AccountCreate, create_account
 
 _ROLES_HELP = "；".join(f"{role.value}={label}" for role, label in ROLE_LABELS_ZH.items())
 
@@ -24,26 +23,18 @@ def create_user_command(
     expert_id: Annotated[int | None, typer.Option(help="专家档案编号（评审专家账号）")] = None,
 ) -> None:
     """新建一个登录账号：角色决定能做什么，地区、机构或专家档案决定能看到什么。"""
-    engine = make_engine(get_settings().database_url)
-    try:
-        with session_scope(engine) as session:
-            user = create_user(
-                session,
-                username=username,
-                password=password,
-                role=role,
-                now=system_clock(),
-                display_name=display_name,
-                region_id=region_id,
-                organisation_id=organisation_id,
-                expert_id=expert_id,
-            )
-            typer.echo(f"已创建账号：{user.username}（{ROLE_LABELS_ZH[role]}）")
-    except DomainError as exc:
-        typer.echo(f"创建失败：{exc.message}", err=True)
-        raise typer.Exit(code=2) from exc
-    finally:
-        engine.dispose()
+    data = AccountCreate(
+        username=username,
+        password=password,
+        role=role,
+        display_name=display_name,
+        region_id=region_id,
+        organisation_id=organisation_id,
+        expert_id=expert_id,
+    )
+    with refusals("创建失败："), database_session() as session:
+        user = create_account(session, data=data, actor=COMMAND_LINE, now=system_clock())
+    typer.echo(f"已创建账号：{user.username}（{user.role_label}）")
 
 
 def register(app: typer.Typer) -> None:

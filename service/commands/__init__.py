@@ -1,1 +1,5 @@
-"""Writes for the API and the CLI: each function does one unit of work and commits it, or writes nothing."""
+"""The use cases every entry point calls (HTTP routes, the CLI, flows): typed input, `authorize`, the work, commit.
+
+Each write is one function with keyword-only arguments that refuses with a DomainError or commits and
+returns a typed result; routes turn refusals into problem details, the CLI into exit code 2.
+"""

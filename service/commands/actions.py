@@ -8,11 +8,11 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from models.roles import Actor
-from models.transition import transition
 from service.errors import InvalidInput
 from service.files import attachment_exists, attachment_prefix
 from service.queries.common import StateView, state_view
 from service.queries.entities import LIFECYCLE_OF, Resource, visible_entity
+from service.transitions import transition
 
 
 class ActionRequest(BaseModel):

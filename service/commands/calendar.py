@@ -1,56 +1,44 @@
-"""Loading a year's official holiday schedule from an uploaded file: open provisional nodes are re-planned."""
+"""Loading a year's official holiday schedule, from the API or the CLI: open provisional nodes are re-planned."""
 
 import tempfile
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from models.authority import authorize
+from models.lifecycles import CALENDAR_REGISTER
 from models.roles import Actor
-from schedules.replanning import load_official_year
-from service.files import MIB, UploadRule
+from schedules.replanning import NodeMove, load_official_year
+from service.commands.uploads import Upload
+from service.files import MIB, UploadRule, read_upload
 
 OFFICIAL_YEAR_FILE = UploadRule("节假日安排文件", 1 * MIB, {".yaml": None, ".yml": None})
 
 
-class NodeMovePublic(BaseModel):
-    node_id: int
-    project_id: int
-    title: str
-    from_due: date
-    to_due: date
-    provisional: bool
+@dataclass(frozen=True)
+class OfficialYearLoad:
+    """A year's schedule as the State Council published it (YAML, format in schedules/calendar_store.py)."""
+
+    file: Upload
 
 
 class OfficialYearLoaded(BaseModel):
     year: int
     source: str
-    moves: list[NodeMovePublic]
+    moves: list[NodeMove]
 
 
-def load_official_year_upload(
-    session: Session, *, filename: str, data: bytes, actor: Actor, now: datetime
-) -> OfficialYearLoaded:
+def load_calendar_year(session: Session, *, data: OfficialYearLoad, actor: Actor, now: datetime) -> OfficialYearLoaded:
     """Store the year and re-plan its provisional nodes, all committed together; errors name the field at fault."""
-    name = PurePosixPath(filename).name or "calendar.yaml"
+    authorize(session, actor=actor, subject=CALENDAR_REGISTER, action="load")
+    name = PurePosixPath(data.file.filename).name or "calendar.yaml"
+    content = read_upload(data.file.stream, filename=name, rule=OFFICIAL_YEAR_FILE)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
-        path.write_bytes(data)
+        path.write_bytes(content)
         official, moves = load_official_year(session, path, actor=actor, now=now)
     session.commit()
-    return OfficialYearLoaded(
-        year=official.year,
-        source=official.source,
-        moves=[
-            NodeMovePublic(
-                node_id=m.node_id,
-                project_id=m.project_id,
-                title=m.title,
-                from_due=m.from_due,
-                to_due=m.to_due,
-                provisional=m.provisional,
-            )
-            for m in moves
-        ],
-    )
+    return OfficialYearLoaded(year=official.year, source=official.source, moves=moves)

@@ -6,8 +6,6 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 from models.declarations import BudgetLineInput, DeclarationInput, declare
-from models.errors import OutOfScope
-from models.organisation import Organisation
 from models.roles import Actor
 from models.social_worker import SocialWorker
 from service.errors import InvalidInput
@@ -37,8 +35,6 @@ def create_declaration(
     session: Session, *, data: DeclarationCreate, actor: Actor, now: datetime, today: date
 ) -> ProjectDetail:
     """Draft a declaration with its team and budget lines; committed, with its audit row."""
-    if session.get(Organisation, data.organisation_id) is None:
-        raise OutOfScope("社工机构不存在")
     found = set(session.exec(select(SocialWorker.id).where(SocialWorker.id.in_(data.team_worker_ids))).all())  # type: ignore[union-attr]
     missing = sorted(set(data.team_worker_ids) - found)
     if missing:

@@ -6,13 +6,12 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from models.assignments import extend_review_due_date
+from models.dates import shanghai_date
 from models.roles import Actor
-from schedules.calendar import shanghai_date
-from schedules.extensions import grant_extension
 from service.fields import MAX_INT, text
 from service.queries.milestones import MilestoneDetail, get_milestone, milestone_detail
 from service.queries.reviews import AssignmentDetail, assignment_detail, get_assignment
+from service.transitions import extend_review_due_date, grant_extension
 
 # Within the years the working calendar can count in.
 DueDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31), description="新的截止日期")]
@@ -22,7 +21,7 @@ Version = Annotated[int, Field(ge=0, le=MAX_INT, description="读取时的版本
 class MilestoneExtension(BaseModel):
     new_due_date: DueDate
     reason: text(2000)  # type: ignore[valid-type]
-    expected_version: Version | None = None  # left out: the version the node has now
+    expected_version: Version
 
 
 class AssignmentExtension(BaseModel):
@@ -41,7 +40,7 @@ def extend_milestone(
         node,
         new_due=data.new_due_date,
         actor=actor,
-        expected_version=node.version if data.expected_version is None else data.expected_version,
+        expected_version=data.expected_version,
         now=now,
         reason=data.reason,
     )

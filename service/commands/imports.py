@@ -1,15 +1,18 @@
-"""Importing an uploaded workbook through the Excel module: all or nothing, committed on success."""
+"""Importing a workbook, from the API or the CLI, through the Excel module: all or nothing, committed on success."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import BinaryIO
 
 from pydantic import BaseModel
 from sqlmodel import Session
 
 from models.roles import Actor
+from service.commands.progress import Progress, quiet
+from service.commands.uploads import Upload
 from service.excel import kinds
 from service.excel.importing import import_workbook
+from service.excel.kinds import check_may_import
 from service.files import SPREADSHEET, read_upload
 
 
@@ -20,17 +23,26 @@ class ImportKind(StrEnum):
     DECLARATIONS = kinds.DECLARATIONS
 
 
+@dataclass(frozen=True)
+class WorkbookImport:
+    """What to import and the .xlsx that holds it (Chinese headers, as `sanshe export template` writes)."""
+
+    kind: ImportKind
+    file: Upload
+
+
 class ImportResult(BaseModel):
     kind: ImportKind
     created: int
     updated: int
 
 
-def import_upload(
-    session: Session, *, kind: ImportKind, filename: str, stream: BinaryIO, actor: Actor, now: datetime
+def import_file(
+    session: Session, *, data: WorkbookImport, actor: Actor, now: datetime, progress: Progress = quiet
 ) -> ImportResult:
-    """Size and type first (413/415), then every row checked; ImportRejected lists each bad cell."""
-    data = read_upload(stream, filename=filename, rule=SPREADSHEET)
-    report = import_workbook(session, kind.value, data, actor=actor, now=now)
+    """Role first (403), then size and type (413/415), then every row; ImportRejected lists each bad cell."""
+    check_may_import(session, actor, data.kind.value)
+    content = read_upload(data.file.stream, filename=data.file.filename, rule=SPREADSHEET)
+    report = import_workbook(session, data.kind.value, content, actor=actor, now=now, progress=progress)
     session.commit()
-    return ImportResult(kind=kind, created=report.created, updated=report.updated)
+    return ImportResult(kind=data.kind, created=report.created, updated=report.updated)

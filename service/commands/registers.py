@@ -1,14 +1,16 @@
-"""Adding organisations, social workers and experts to the registers."""
+"""Adding organisations, social workers and experts to the registers, as their declarations allow."""
 
 from datetime import date
 
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
+from models.authority import authorize
 from models.errors import OutOfScope
 from models.expert import Expert
+from models.lifecycles import EXPERT_REGISTER, ORGANISATION_REGISTER, SOCIAL_WORKER_REGISTER
 from models.organisation import Organisation
-from models.roles import Actor, Role
+from models.roles import Actor
 from models.social_worker import Qualification, SocialWorker
 from service.errors import Duplicate
 from service.fields import Id, text
@@ -46,7 +48,11 @@ class ExpertCreate(BaseModel):
     email: text(255) | None = None  # type: ignore[valid-type]
 
 
+REGISTER = "register"
+
+
 def create_organisation(session: Session, *, data: OrganisationCreate, actor: Actor) -> OrganisationPublic:
+    authorize(session, actor=actor, subject=ORGANISATION_REGISTER, action=REGISTER)
     if session.exec(select(Organisation.id).where(Organisation.credit_code == data.credit_code)).first() is not None:
         raise Duplicate(f"统一社会信用代码 {data.credit_code} 已登记")
     row = Organisation(**data.model_dump())
@@ -57,14 +63,19 @@ def create_organisation(session: Session, *, data: OrganisationCreate, actor: Ac
 
 
 def create_social_worker(session: Session, *, data: SocialWorkerCreate, actor: Actor) -> SocialWorkerPublic:
-    """An organisation registers its own staff; the bureaus may register anyone's."""
-    employer_id = data.employer_id
-    if actor.role is Role.ORGANISATION:
-        if employer_id not in (None, actor.organisation_id):
-            raise OutOfScope("社工机构只能登记本机构的社工")
-        employer_id = actor.organisation_id
-    if employer_id is not None and session.get(Organisation, employer_id) is None:
+    """An organisation registers its own staff (left out: its own); the bureaus may register anyone's."""
+    employer_id = data.employer_id or actor.organisation_id
+    employer = session.get(Organisation, employer_id) if employer_id is not None else None
+    if employer_id is not None and employer is None:
         raise OutOfScope("社工机构不存在")
+    authorize(
+        session,
+        actor=actor,
+        subject=SOCIAL_WORKER_REGISTER,
+        action=REGISTER,
+        entity=employer,  # an organisation is in scope only for itself
+        entity_label=ORGANISATION_REGISTER.label,
+    )
     row = SocialWorker(**data.model_dump(exclude={"employer_id"}), employer_id=employer_id)
     session.add(row)
     session.commit()
@@ -73,6 +84,7 @@ def create_social_worker(session: Session, *, data: SocialWorkerCreate, actor: A
 
 
 def create_expert(session: Session, *, data: ExpertCreate, actor: Actor) -> ExpertPublic:
+    authorize(session, actor=actor, subject=EXPERT_REGISTER, action=REGISTER)
     row = Expert(**data.model_dump())
     session.add(row)
     session.commit()

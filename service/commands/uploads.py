@@ -1,36 +1,29 @@
-"""Files sent to the service: a programme file to load, a node report's attachment, a workbook to import."""
+"""Files handed to the use cases by any entry point, and a node report's attachment."""
 
-import tempfile
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from models.programme_loader import load_programme
 from models.roles import Actor
 from service.files import ATTACHMENT, read_upload, store_attachment
 from service.queries.milestones import get_milestone
-from service.queries.places import ProgrammeDetail, programme_detail
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as an HTTP upload or a CLI path gives it: the name judges its type, the stream is read once."""
+
+    filename: str
+    stream: BinaryIO
 
 
 class AttachmentStored(BaseModel):
     path: str
     filename: str
     size: int
-
-
-def load_programme_upload(session: Session, *, filename: str, data: bytes, now: datetime) -> ProgrammeDetail:
-    """Read, validate and install the uploaded programme file; errors name its line and field."""
-    name = PurePosixPath(filename).name or "programme.yaml"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(data)
-        programme = load_programme(session, path, now=now)
-    session.commit()
-    assert programme.id is not None
-    return programme_detail(session, programme_id=programme.id)
 
 
 def attach_to_milestone(

@@ -7,7 +7,10 @@ Every row becomes a draft through `models.declarations.declare`, the one way a d
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -38,6 +41,7 @@ from service.excel.reading import HEADER_ROW, Sheet, SheetRow
 _PATH_SEPARATORS = re.compile(r"\s*[/／]\s*")
 _TEAM_SEPARATORS = re.compile(r"[、,，;；\s]+")
 _WORKER_ID = re.compile(r"^[#＃](\d+)$")
+PROGRESS_EVERY = 100  # rows declared between two progress lines
 # Which column a rule of `declare` is about, so that its refusal lands on the right cell.
 _RULE_COLUMNS = {
     "declaration.title": DECL_TITLE.header,
@@ -80,75 +84,131 @@ class _Regions:
         return current
 
 
-def import_declarations(session: Session, sheet: Sheet, *, actor: Actor, now: datetime) -> Counts:
+@dataclass(frozen=True)
+class _Read:
+    row: SheetRow
+    values: dict[str, Any]
+    unreadable: bool  # some cell of the row could not be read (already reported)
+
+
+@dataclass
+class _Lookups:
+    """What the rows refer to, each loaded once for the whole sheet, and what earlier rows already claimed."""
+
+    programmes: dict[str, tuple[Programme, ProgrammeSpec, Region]]
+    organisations: dict[str, Organisation]
+    staff: dict[int, list[SocialWorker]]
+    regions: _Regions
+    missing_reported: set[str] = field(default_factory=set)
+    first_row: dict[tuple[int, int], int] = field(default_factory=dict)
+
+
+def import_declarations(
+    session: Session, sheet: Sheet, *, actor: Actor, now: datetime, progress: Callable[[str], None]
+) -> Counts:
     """Validate every row, then declare each one; a refusal of `declare` is reported on its row too."""
     sheet.require_headers(DECLARATION_COLUMNS)
-    base = []
+    reads = _read_rows(sheet)
+    lookups = _lookups(session, reads)
+    ready = [(read.row, data) for read in reads if (data := _checked(sheet, read, lookups, actor)) is not None]
+    progress(f"已检查 {len(reads)} 行，{len(ready)} 行可以申报")
+    return _declare_all(session, sheet, ready, actor=actor, now=now, progress=progress)
+
+
+def _read_rows(sheet: Sheet) -> list[_Read]:
+    reads = []
     for row in sheet.rows:
         errors_before = len(sheet.errors)
         values = sheet.read(row, DECLARATION_COLUMNS)
-        base.append((row, values, len(sheet.errors) > errors_before))
-    programmes = _programmes(
-        session, {str(v[DECL_PROGRAMME.header]) for _, v, _ in base if v.get(DECL_PROGRAMME.header)}
+        reads.append(_Read(row, values, len(sheet.errors) > errors_before))
+    return reads
+
+
+def _lookups(session: Session, reads: list[_Read]) -> _Lookups:
+    organisations = _organisations(session, _written(reads, DECL_ORGANISATION.header))
+    return _Lookups(
+        programmes=_programmes(session, _written(reads, DECL_PROGRAMME.header)),
+        organisations=organisations,
+        staff=_staff(session, [o.id for o in organisations.values() if o.id is not None]),
+        regions=_Regions(session),
     )
-    organisations = _organisations(
-        session, {str(v[DECL_ORGANISATION.header]) for _, v, _ in base if v.get(DECL_ORGANISATION.header)}
+
+
+def _written(reads: list[_Read], header: str) -> set[str]:
+    return {str(read.values[header]) for read in reads if read.values.get(header)}
+
+
+def _checked(sheet: Sheet, read: _Read, lookups: _Lookups, actor: Actor) -> DeclarationInput | None:
+    """The row's declaration, or None once every problem of the row is reported on its cell."""
+    row, values = read.row, read.values
+    errors_before = len(sheet.errors)
+    code = values.get(DECL_PROGRAMME.header)
+    found = lookups.programmes.get(str(code)) if code else None
+    if found is None:
+        if code:
+            sheet.error(row.number, DECL_PROGRAMME.header, f"没有代码为“{code}”的试点批次")
+        return None
+    programme, spec, top = found
+    budget = _budget(sheet, row, spec, lookups.missing_reported)
+    community = _community(sheet, row, lookups.regions, top, values.get(DECL_COMMUNITY.header))
+    credit = values.get(DECL_ORGANISATION.header)
+    organisation = _organisation(sheet, row, lookups.organisations, str(credit), actor) if credit else None
+    team = _team(sheet, row, lookups.staff, organisation, values.get(DECL_TEAM.header))
+    total = _total(sheet, row, spec, budget, values.get(DECL_TOTAL.header)) if DECL_TOTAL.header in values else None
+    if community is not None and _repeats_community(sheet, row, lookups.first_row, programme, community):
+        return None
+    if read.unreadable or len(sheet.errors) > errors_before or community is None or organisation is None:
+        return None
+    assert programme.id is not None and community.id is not None and organisation.id is not None
+    assert team is not None and budget is not None and total is not None
+    return DeclarationInput(
+        programme_id=programme.id,
+        community_id=community.id,
+        organisation_id=organisation.id,
+        title=str(values[DECL_TITLE.header]),
+        total_fen=total,
+        community_service_area_m2=int(values[DECL_AREA.header]),
+        street_leader_consent_file=values.get(DECL_CONSENT.header) or None,
+        team_worker_ids=team,
+        budget_lines=budget,
     )
-    staff = _staff(session, [o.id for o in organisations.values() if o.id is not None])
-    regions = _Regions(session)
-    missing_reported: set[str] = set()
-    first_row: dict[tuple[int, int], int] = {}
-    ready: list[tuple[SheetRow, DeclarationInput]] = []
-    for row, values, unreadable in base:
-        errors_before = len(sheet.errors)
-        code = values.get(DECL_PROGRAMME.header)
-        found = programmes.get(str(code)) if code else None
-        if found is None:
-            if code:
-                sheet.error(row.number, DECL_PROGRAMME.header, f"没有代码为“{code}”的试点批次")
-            continue
-        programme, spec, top = found
-        budget = _budget(sheet, row, spec, missing_reported)
-        path = values.get(DECL_COMMUNITY.header)
-        community = regions.community(top, str(path)) if path else None
-        if isinstance(community, str):
-            sheet.error(row.number, DECL_COMMUNITY.header, community)
-        credit = values.get(DECL_ORGANISATION.header)
-        organisation = _organisation(sheet, row, organisations, str(credit), actor) if credit else None
-        team = _team(sheet, row, staff, organisation, values.get(DECL_TEAM.header))
-        total = _total(sheet, row, spec, budget, values.get(DECL_TOTAL.header)) if DECL_TOTAL.header in values else None
-        if isinstance(community, Region) and community.id is not None and programme.id is not None:
-            key = (programme.id, community.id)
-            if key in first_row:
-                sheet.error(
-                    row.number,
-                    DECL_COMMUNITY.header,
-                    f"与第 {first_row[key]} 行是同一社区：一个社区在一个批次只能有一个申报",
-                )
-                continue
-            first_row[key] = row.number
-        if unreadable or len(sheet.errors) > errors_before or not isinstance(community, Region) or organisation is None:
-            continue
-        assert programme.id is not None and community.id is not None and organisation.id is not None
-        assert team is not None and budget is not None and total is not None
-        ready.append(
-            (
-                row,
-                DeclarationInput(
-                    programme_id=programme.id,
-                    community_id=community.id,
-                    organisation_id=organisation.id,
-                    title=str(values[DECL_TITLE.header]),
-                    total_fen=total,
-                    community_service_area_m2=int(values[DECL_AREA.header]),  # type: ignore[call-overload]
-                    street_leader_consent_file=values.get(DECL_CONSENT.header) or None,
-                    team_worker_ids=team,
-                    budget_lines=budget,
-                ),
-            )
-        )
+
+
+def _community(sheet: Sheet, row: SheetRow, regions: _Regions, top: Region, path: object) -> Region | None:
+    """The community the row's path names; where it names none, the reason is reported on the cell."""
+    community = regions.community(top, str(path)) if path else None
+    if isinstance(community, str):
+        sheet.error(row.number, DECL_COMMUNITY.header, community)
+        return None
+    return community
+
+
+def _repeats_community(
+    sheet: Sheet, row: SheetRow, first_row: dict[tuple[int, int], int], programme: Programme, community: Region
+) -> bool:
+    """A community declares once per programme: a second row for it is refused, naming the first."""
+    assert programme.id is not None and community.id is not None
+    key = (programme.id, community.id)
+    if key in first_row:
+        message = f"与第 {first_row[key]} 行是同一社区：一个社区在一个批次只能有一个申报"
+        sheet.error(row.number, DECL_COMMUNITY.header, message)
+        return True
+    first_row[key] = row.number
+    return False
+
+
+def _declare_all(
+    session: Session,
+    sheet: Sheet,
+    ready: list[tuple[SheetRow, DeclarationInput]],
+    *,
+    actor: Actor,
+    now: datetime,
+    progress: Callable[[str], None],
+) -> Counts:
+    """Each checked row through `declare`, the one way a declaration is created; its refusals land on the row."""
     created = 0
-    for row, data in ready:
+    for done, (row, data) in enumerate(ready, start=1):
         try:
             declare(session, data, actor=actor, now=now)
             created += 1
@@ -157,6 +217,8 @@ def import_declarations(session: Session, sheet: Sheet, *, actor: Actor, now: da
                 sheet.error(row.number, _RULE_COLUMNS.get(violation.code, ""), violation.message)
         except DomainError as exc:
             sheet.error(row.number, DECL_ORGANISATION.header, exc.message)
+        if done % PROGRESS_EVERY == 0 or done == len(ready):
+            progress(f"已写入申报 {done}/{len(ready)}")
     return Counts(created, 0)
 
 

@@ -1,26 +1,27 @@
 """Importing an .xlsx upload: all or nothing, with every error reported per row and per column (zh-CN).
 
-Who may import what is `kinds.IMPORT_ROLES`; the caller commits on success. Rows are read from the
+Who may import what is `kinds.check_may_import`; the caller commits on success. Rows are read from the
 sheet named like the template (社工机构, 社会工作者, 评审专家, 项目申报) or else from the first sheet.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
-from models.errors import OutOfScope, RoleNotAllowed
-from models.roles import ROLE_LABELS_ZH, Actor
+from models.errors import OutOfScope
+from models.roles import Actor
 from service.excel.declarations_import import import_declarations
 from service.excel.kinds import (
     DECLARATIONS,
     EXPERTS,
-    IMPORT_ROLES,
     KINDS,
     ORGANISATIONS,
     SHEET_TITLES,
     SOCIAL_WORKERS,
+    check_may_import,
 )
 from service.excel.parties_import import import_experts, import_organisations, import_social_workers
 from service.excel.reading import CellError, ImportRejected, open_sheet
@@ -37,15 +38,27 @@ class ImportReport:
     updated: int
 
 
-def import_workbook(session: Session, kind: str, data: bytes, *, actor: Actor, now: datetime) -> ImportReport:
+def _no_progress(line: str) -> None:
+    """For callers that only want the result."""
+
+
+def import_workbook(
+    session: Session,
+    kind: str,
+    data: bytes,
+    *,
+    actor: Actor,
+    now: datetime,
+    progress: Callable[[str], None] = _no_progress,
+) -> ImportReport:
     """Read, check every row, write in one savepoint; raises ImportRejected (nothing written) on any error."""
     if kind not in KINDS:
         raise OutOfScope(f"没有名为“{kind}”的导入类型，可选：{'、'.join(KINDS)}")
-    if actor.role not in IMPORT_ROLES[kind]:
-        raise RoleNotAllowed(f"{ROLE_LABELS_ZH[actor.role]}无权导入{SHEET_TITLES[kind]}")
+    check_may_import(session, actor, kind)
     sheet = open_sheet(data, SHEET_TITLES[kind])
     if sheet.errors:
         raise ImportRejected(sheet.errors)
+    progress(f"已读取工作表「{sheet.title}」：{len(sheet.rows)} 行")
     with session.begin_nested():
         if kind == ORGANISATIONS:
             counts = import_organisations(session, sheet)
@@ -55,8 +68,9 @@ def import_workbook(session: Session, kind: str, data: bytes, *, actor: Actor, n
             counts = import_experts(session, sheet)
         else:
             assert kind == DECLARATIONS
-            counts = import_declarations(session, sheet, actor=actor, now=now)
+            counts = import_declarations(session, sheet, actor=actor, now=now, progress=progress)
         if sheet.errors:
             raise ImportRejected(sorted(sheet.errors, key=lambda e: e.row))
+    progress(f"{len(sheet.rows)} 行全部无误，正在提交")
     log.info("imported %s: %d created, %d updated by %s", kind, counts.created, counts.updated, actor.user_id)
     return ImportReport(kind, counts.created, counts.updated)

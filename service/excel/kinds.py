@@ -1,8 +1,13 @@
 """What each import sheet holds: its title, its Chinese columns, and who may import it."""
 
+from sqlmodel import Session
+
+from models.authority import Subject, authorize, roles_for
+from models.errors import RoleNotAllowed
+from models.lifecycles import EXPERT_REGISTER, ORGANISATION_REGISTER, PROJECT, SOCIAL_WORKER_REGISTER
 from models.money import format_fen
 from models.programme_spec import BudgetLineTemplate, ProgrammeSpec
-from models.roles import Role
+from models.roles import ROLE_LABELS_ZH, Actor, Role
 from service.excel import cells
 from service.excel.reading import Column
 
@@ -16,13 +21,27 @@ SHEET_TITLES: dict[str, str] = {
     DECLARATIONS: "项目申报",
 }
 
-# Organisation actors import only their own social workers and their own declarations (checked per row).
-IMPORT_ROLES: dict[str, frozenset[Role]] = {
-    ORGANISATIONS: frozenset({Role.ADMIN, Role.CITY_COORDINATOR, Role.DISTRICT_BUREAU}),
-    SOCIAL_WORKERS: frozenset({Role.ADMIN, Role.CITY_COORDINATOR, Role.DISTRICT_BUREAU, Role.ORGANISATION}),
-    EXPERTS: frozenset({Role.ADMIN, Role.CITY_COORDINATOR}),
-    DECLARATIONS: frozenset({Role.ADMIN, Role.ORGANISATION}),
+# What an import sheet's rows do, as declared next to the lifecycles: the roles that may import a kind are
+# the roles that may register (or declare) one row of it. Organisation actors import only their own social
+# workers and their own declarations (checked per row).
+IMPORT_ACTIONS: dict[str, tuple[Subject, str]] = {
+    ORGANISATIONS: (ORGANISATION_REGISTER, "register"),
+    SOCIAL_WORKERS: (SOCIAL_WORKER_REGISTER, "register"),
+    EXPERTS: (EXPERT_REGISTER, "register"),
+    DECLARATIONS: (PROJECT, "declare"),
 }
+IMPORT_ROLES: dict[str, frozenset[Role]] = {
+    kind: roles_for(subject, action) for kind, (subject, action) in IMPORT_ACTIONS.items()
+}
+
+
+def check_may_import(session: Session, actor: Actor, kind: str) -> None:
+    """The one permission check (`authorize`), asked before any byte of the file is read; 403 names the sheet."""
+    subject, action = IMPORT_ACTIONS[kind]
+    try:
+        authorize(session, actor=actor, subject=subject, action=action)
+    except RoleNotAllowed as exc:
+        raise RoleNotAllowed(f"{ROLE_LABELS_ZH[actor.role]}无权导入{SHEET_TITLES[kind]}") from exc
 
 
 def _column(header: str, parse: cells.Parser, hint: str, *, required: bool = True) -> Column:

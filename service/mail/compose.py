@@ -15,11 +15,11 @@ from functools import lru_cache
 
 from service.mail.claims import ClaimedNotice
 from service.mail.invitation import INVITATION_TEMPLATES, review_invitation
-from service.mail.rendering import UnknownTemplate, project_url, render_notice
+from service.mail.rendering import UnrenderableNotice, project_url, render_notice
 
 
 class Undeliverable(Exception):
-    """No mail can ever carry these rows (no address, a malformed one, no template): a permanent failure."""
+    """No mail can ever carry these rows (no address, a malformed one, no template or a fact missing): permanent."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def compose(notices: Sequence[ClaimedNotice], *, sender: Address, public_url: st
         rendered = render_notice(
             first.template, [n.params for n in notices], recipient_name=first.recipient_name, public_url=public_url
         )
-    except UnknownTemplate as exc:
+    except UnrenderableNotice as exc:
         raise Undeliverable(str(exc)) from exc
     alternative = _container(
         "multipart/alternative", _part("text/plain", rendered.text), _part("text/html", rendered.html)
@@ -120,6 +120,9 @@ class SmtpPolicy(EmailPolicy):
     """`email.policy.SMTP` (CRLF, RFC 2047) that folds each distinct header once: most repeat mail to mail."""
 
     def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() == "message-id" and str(value).isascii():
+            # Never folded: receivers compare it as written, and ours run longer than a line.
+            return f"{name}: {value}{self.linesep}".encode("ascii")
         if not hasattr(value, "name"):  # raw text, not a parsed header object: fold as usual
             return super().fold_binary(name, value)
         # The generator clones the policy for every part, so the key holds the settings, not the object.

@@ -10,8 +10,10 @@ import os
 import random
 import socket
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlmodel import Session
 
@@ -56,6 +58,10 @@ class DispatchReport:
         self.retried += other.retried
         self.failed += other.failed
         self.unreachable = self.unreachable or other.unreachable
+
+    def progress_line(self) -> str:
+        """The running totals in zh-CN, as `sanshe dispatch` prints them and the flow run logs them."""
+        return f"已处理 {self.batches} 批：发出 {self.mails} 封邮件，{self.sent} 条通知已发送"
 
 
 Mail = tuple[ClaimedNotice, ...]  # the rows one mail carries: one row, or a digest's rows
@@ -131,6 +137,30 @@ async def dispatch_batch(
     return report
 
 
+BatchSender = Callable[[], Awaitable[DispatchReport]]  # one batch: the plain function, or the flow's task
+
+
+async def dispatch_batches(
+    send_batch: BatchSender,
+    *,
+    max_batches: int,
+    after_batch: Callable[[DispatchReport], None] | None = None,
+) -> DispatchReport:
+    """The dispatcher's one loop: batches until nothing is due, the server is unreachable, or `max_batches`."""
+    total = DispatchReport()
+    for _ in range(max_batches):
+        report = await send_batch()
+        if report.batches == 0:
+            break
+        total.add(report)
+        if after_batch is not None:
+            after_batch(total)
+        if report.unreachable:
+            log.warning("mail server unreachable: %d notices wait for the next attempt", report.retried)
+            break
+    return total
+
+
 async def dispatch_due(
     session: Session,
     pool: SmtpPool,
@@ -139,15 +169,11 @@ async def dispatch_due(
     now: datetime,
     max_batches: int = 1000,
     rng: random.Random | None = None,
+    after_batch: Callable[[DispatchReport], None] | None = None,
 ) -> DispatchReport:
-    """Batches until nothing is due at `now`, the server is unreachable, or `max_batches` is reached."""
-    total = DispatchReport()
-    for _ in range(max_batches):
-        report = await dispatch_batch(session, pool, options=options, now=now, rng=rng)
-        if report.batches == 0:
-            break
-        total.add(report)
-        if report.unreachable:
-            log.warning("mail server unreachable: %d notices wait for the next attempt", report.retried)
-            break
-    return total
+    """Every notice due at `now` on this session, without a Prefect server: the CLI, benchmarks and tests."""
+    return await dispatch_batches(
+        partial(dispatch_batch, session, pool, options=options, now=now, rng=rng),
+        max_batches=max_batches,
+        after_batch=after_batch,
+    )

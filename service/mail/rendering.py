@@ -6,15 +6,23 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, TemplateNotFound, Undefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, UndefinedError
 
 from service.mail.facts import facts
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "mail"
 
 
-class UnknownTemplate(LookupError):
-    """A row names a template that has no file: a permanent failure of that notice."""
+class UnrenderableNotice(LookupError):
+    """No words can be made of a row: a permanent failure of that notice."""
+
+
+class UnknownTemplate(UnrenderableNotice):
+    """A row names a template that has no file."""
+
+
+class MissingFact(UnrenderableNotice):
+    """A template prints a fact its row lacks (a template walk test keeps writers and templates in step)."""
 
 
 @dataclass(frozen=True)
@@ -45,11 +53,16 @@ def render_notice(template: str, rows: list[dict[str, Any]], *, recipient_name: 
         html_template = _environment(escape_html=True).get_template(f"{template}.j2")
     except TemplateNotFound as exc:
         raise UnknownTemplate(f"没有名为 {template} 的邮件模板（service/templates/mail/{template}.j2）") from exc
-    subject = text_template.render(context, part="subject")
+    try:
+        subject = text_template.render(context, part="subject")
+        text = text_template.render(context, part="text")
+        html = html_template.render(context, part="html")
+    except UndefinedError as exc:
+        raise MissingFact(f"邮件模板 {template} 缺少参数：{exc.message}") from exc
     return RenderedNotice(
         subject=re.sub(r"\s+", " ", subject).strip(),  # a header may not hold a line break
-        text=text_template.render(context, part="text").strip() + "\n",
-        html=html_template.render(context, part="html"),
+        text=text.strip() + "\n",
+        html=html,
     )
 
 
@@ -59,7 +72,7 @@ def _environment(*, escape_html: bool) -> Environment:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=escape_html,
-        undefined=Undefined,  # a missing parameter renders empty: rows from any writer still go out
+        undefined=StrictUndefined,  # a missing fact is an error, never a blank; optional ones say `default(...)`
         auto_reload=False,
     )
     environment.globals["facts"] = facts

@@ -6,7 +6,6 @@ from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from models.errors import OutOfScope
-from models.guards import CLOSED_NODE_STATES
 from models.lifecycles import NODE_REPORT
 from models.milestone import Milestone, NodeReportVersion
 from models.roles import Actor, Role
@@ -60,7 +59,7 @@ def _public(milestone: Milestone, actor: Actor, today: date) -> MilestonePublic:
         due_date=milestone.due_date,
         planned_from=milestone.planned_from,
         provisional=milestone.provisional,
-        overdue=milestone.state not in CLOSED_NODE_STATES and milestone.due_date < today,
+        overdue=milestone.state not in NODE_REPORT.group("closed") and milestone.due_date < today,
         **state_view(NODE_REPORT, milestone, actor),
     )
 

@@ -11,7 +11,6 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models.errors import OutOfScope
-from models.guards import CLOSED_NODE_STATES
 from models.lifecycles import NODE_REPORT, PROJECT
 from models.milestone import Milestone
 from models.organisation import Organisation
@@ -96,7 +95,7 @@ class ProjectDetail(ProjectRow):
     budget_lines: list[BudgetLinePublic]
 
 
-OPEN_NODE_STATES = tuple(state for state in NODE_REPORT.states if state not in CLOSED_NODE_STATES)
+OPEN_NODE_STATES = tuple(sorted(NODE_REPORT.open))
 
 
 def overdue_nodes(today: date) -> ColumnElement[bool]:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from flows.publish_bulletin import BulletinRequest, publish_bulletin
 from models.errors import RulesFailed
 from models.outbox import OutboxMessage
-from schedules.bulletin import parse_period
+from schedules.bulletin import BULLETIN_TEMPLATE, parse_period
 from tests import factories
 from tests.flows.deadline_db import fresh_flow_database
 from tests.schedules.builders import approve_node, morning, started_project
@@ -58,7 +58,7 @@ def test_quarterly_bulletin_per_district(flow_db: Engine, tmp_path: Path) -> Non
     assert len(list(book["明细"].iter_rows(min_row=2))) == 3
     with Session(flow_db) as session:
         notices = (
-            session.execute(select(OutboxMessage).where(OutboxMessage.template == "node_bulletin")).scalars().all()
+            session.execute(select(OutboxMessage).where(OutboxMessage.template == BULLETIN_TEMPLATE)).scalars().all()
         )
     street = next(n for n in notices if n.recipient_party == "street_office" and n.params["district"] == "七里河区")
     assert street.params["overdue_nodes"][0]["working_days_late"] == 3

@@ -10,9 +10,11 @@ from sqlmodel import Session
 
 from flows.review_reminders import ReviewReminderRequest, review_reminders
 from models.assignments import assign_expert
+from models.escalation import SweepRun
 from models.outbox import OutboxMessage
 from models.roles import Role
 from schedules.calendar import WorkingCalendar
+from schedules.heartbeat import REVIEWS
 from tests import factories
 from tests.factories import DECLARATION_DAY, fire
 from tests.flows.deadline_db import fresh_flow_database
@@ -49,6 +51,12 @@ def test_review_rungs_expert_then_coordinator(flow_db: Engine) -> None:
 
     assert [r.claimed for r in reports] == [{"reminder": 1}, {"late-1": 1}, {"late-5": 1, "late-10": 1}]
     assert rerun.claimed == {}
+    with Session(flow_db) as session:
+        heartbeats = session.execute(
+            select(SweepRun.claimed, SweepRun.notices).where(SweepRun.kind == REVIEWS).order_by(SweepRun.id)  # type: ignore[arg-type]
+        ).all()
+    assert [tuple(h) for h in heartbeats] == [(1, 1), (1, 1), (2, 2), (0, 0)]  # the notices each run queued
+    assert [r.notices for r in [*reports, rerun]] == [1, 1, 2, 0]
     with Session(flow_db) as session:
         rows = (
             session.execute(

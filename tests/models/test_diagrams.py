@@ -18,4 +18,4 @@ def test_every_transition_is_drawn() -> None:
     for lifecycle in LIFECYCLES:
         for event in lifecycle.events:
             for source in event.sources:
-                assert f"    {source} --> {event.target}: {event.name}" in text
+                assert f"    {source} --> {event.target_from(source)}: {event.name}" in text

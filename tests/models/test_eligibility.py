@@ -21,7 +21,7 @@ from models.programme_spec import OrganisationRules
 from models.project import BudgetLine
 from models.roles import Role
 from models.social_worker import Qualification, SocialWorker
-from models.transition import transition
+from service.transitions import transition
 from tests import factories
 from tests.factories import PROGRAMMES
 from tests.models.lifecycle_paths import IMPLEMENTATION_DAY, TO_IN_PROGRESS, drive_project

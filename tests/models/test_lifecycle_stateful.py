@@ -17,7 +17,7 @@ from models.audit import AuditEvent
 from models.errors import DomainError
 from models.lifecycles import NODE_REPORT, PROJECT
 from models.roles import Actor, Role
-from models.transition import transition
+from service.transitions import transition
 from tests import factories
 from tests.database_snapshot import row_counts
 from tests.factories import DECLARATION_DAY, GOOD_PAYLOADS

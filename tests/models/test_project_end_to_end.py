@@ -10,7 +10,7 @@ from models.milestone import NodeReportVersion
 from models.outbox import OutboxMessage
 from models.review import ReviewAssignment, ReviewScore
 from models.roles import Actor, Role
-from models.transition import transition
+from service.transitions import transition
 from tests import factories
 from tests.factories import DECLARATION_DAY, GOOD_PAYLOADS
 from tests.models.lifecycle_paths import IMPLEMENTATION_DAY

@@ -13,9 +13,12 @@ from models.errors import (
     RulesFailed,
     StaleVersion,
     UnknownEvent,
+    VersionRequired,
 )
 from models.roles import Actor, Role
-from models.transition import transition
+from models.transition import UnboundEffect
+from models.transition import transition as bare_transition
+from service.transitions import transition
 from tests import factories
 from tests.database_snapshot import row_counts
 from tests.factories import DECLARATION_DAY, Cast
@@ -167,3 +170,32 @@ def test_ineligible_declaration_names_every_failed_rule(session: Session) -> Non
     )
     assert {v.code for v in error.violations} == {"community.service_area", "community.street_leader_consent"}  # type: ignore[attr-defined]
     assert "250 平方米，低于 300 平方米" in error.message
+
+
+def test_missing_version_is_refused(session: Session) -> None:
+    cast = factories.cast(session)
+    actor = cast.actor(Role.ORGANISATION)
+    error = _refused(
+        session,
+        cast,
+        VersionRequired,
+        lambda: transition(session, cast.project, "submit", actor=actor, expected_version=None, now=DECLARATION_DAY),
+    )
+    assert error.status == 422 and "expected_version" in error.message
+
+
+def test_an_unbound_effect_fails_loudly_and_writes_nothing(session: Session) -> None:
+    cast = factories.cast(session)
+    drive_project(session, cast, ["submit", "confirm_eligibility", "open_review", "select", "contract"])
+    before = row_counts(session)
+    with pytest.raises(UnboundEffect, match="plan_milestones"):
+        bare_transition(
+            session,
+            cast.project,
+            "start",
+            actor=cast.actor(Role.CITY_COORDINATOR),
+            expected_version=cast.project.version,
+            now=DECLARATION_DAY,
+            effects={},
+        )
+    assert row_counts(session) == before and cast.project.state == "contracted"

@@ -5,11 +5,11 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlmodel import Session
 
+from models.dates import SHANGHAI
 from models.milestone import Milestone
 from models.outbox import OutboxMessage
 from models.programme import Programme
 from models.roles import Role
-from schedules.calendar import SHANGHAI
 from tests import factories
 from tests.factories import DECLARATION_DAY, Cast, fire
 

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schedules.calendar import SHANGHAI, WorkingCalendar, shanghai_date
+from models.dates import SHANGHAI, shanghai_date
+from schedules.calendar import WorkingCalendar
 
 CAL = WorkingCalendar()
 

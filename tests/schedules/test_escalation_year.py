@@ -12,7 +12,7 @@ from models.milestone import Milestone
 from models.outbox import OutboxMessage
 from schedules.calendar import WorkingCalendar
 from schedules.ladder import node_ladder
-from schedules.sweep import sweep
+from schedules.sweep import SweepProgress, sweep
 from tests import factories
 from tests.schedules.builders import IMPLEMENTATION_START, approve_node, escalations, morning, started_project
 
@@ -127,7 +127,7 @@ def test_interrupted_sweep_rerun_gives_the_same_set(session: Session) -> None:
     node_ids = {n.id for c in casts for n in factories.milestones(session, c.project)}
     day = date(2023, 1, 16)  # the first supervision report is 10 working days late
 
-    def crash(batch: int, _outcome: object) -> None:
+    def crash(_progress: SweepProgress) -> None:
         raise RuntimeError("断电")
 
     with pytest.raises(RuntimeError):

@@ -8,17 +8,18 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.audit import AuditEvent
+from models.dates import SHANGHAI
 from models.errors import ReasonRequired, RoleNotAllowed, RulesFailed
 from models.parties import Party
 from models.programme_loader import load_programme, read_programme_file
 from models.recipients import project_recipient
 from models.roles import Actor, Role
 from schedules.addressees import project_facts
-from schedules.calendar import SHANGHAI, WorkingCalendar
-from schedules.extensions import grant_extension
+from schedules.calendar import WorkingCalendar
 from schedules.ladder import node_ladder, review_ladder
 from schedules.replanning import load_official_year, shift_after_suspension
 from schedules.sweep import sweep
+from service.transitions import grant_extension
 from tests import factories
 from tests.factories import DECLARATION_DAY
 from tests.schedules.builders import escalations, morning, project_event, started_project, waive_node

@@ -7,10 +7,10 @@ from sqlalchemy import inspect
 from sqlmodel import Session
 
 from models.database import make_engine
-from schedules.calendar import SHANGHAI
+from models.dates import SHANGHAI
 from schedules.heartbeat import last_sweep, sweep_is_stale
 from schedules.registry import JOBS, job
-from schedules.runner import JOB_TABLE, start_scheduler
+from schedules.runner import JOB_TABLE, job_flow, start_scheduler
 from schedules.sweep import sweep
 from service.settings import Settings
 
@@ -44,6 +44,15 @@ def test_heartbeat_after_a_sweep(session: Session) -> None:
     assert not sweep_is_stale(info, ran_at + timedelta(hours=20))
     assert sweep_is_stale(info, ran_at + timedelta(hours=27))
     assert sweep_is_stale(None, ran_at)
+
+
+def test_each_job_runs_the_flow_its_deployment_names() -> None:
+    from prefect import Flow
+
+    for entry in JOBS:
+        flow = job_flow(entry)
+        assert isinstance(flow, Flow) and flow.name == entry.id
+        assert "request" in flow.__annotations__  # the job's parameters are the flow's request model
 
 
 def test_every_sweep_is_followed_by_the_dispatcher() -> None:

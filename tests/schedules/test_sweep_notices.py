@@ -1,10 +1,11 @@
-"""The sweep words and addresses its notices in SQL: each row says what the rules in Python say."""
+"""The sweep words, addresses and keys its notices in SQL: each row says what the rules in Python say."""
 
 from datetime import date
 
 from sqlalchemy import select
 from sqlmodel import Session
 
+from models.notices import escalation_key, outbox_row, sweep_digest_key
 from models.outbox import OutboxMessage, OutboxStatus
 from models.parties import Party
 from models.recipients import project_recipient
@@ -82,6 +83,18 @@ def test_each_notice_matches_the_rules_in_python(session: Session) -> None:
             morning(day),
             morning(day),
         )
+        # The row the sweep wrote in SQL is the row the one Python builder makes of the same parts.
+        written_by_python = outbox_row(
+            key=escalation_key(entity_type="node_report", entity_id=node.id, rung_code=rung, party=party),
+            template=template,
+            entity_type="node_report",
+            entity_id=node.id,
+            recipient=recipient,
+            params=row.params,
+            now=morning(day),
+            digest_key=sweep_digest_key(template, day),
+        )
+        assert {column: getattr(row, column) for column in written_by_python} == written_by_python
         seen.add((project.id, rung, party))
     assert seen == {
         (project_id, rung, party)

@@ -1,14 +1,11 @@
 """The official working-day calendar: read by everyone signed in; a year's schedule loaded by the coordinator."""
 
-from typing import Annotated
+from fastapi import APIRouter, UploadFile
 
-from fastapi import APIRouter, Depends, UploadFile
-
-from models.roles import Actor, Role
-from service.api.deps import ClockDep, CurrentActor, SessionDep, require_roles
+from service.api.deps import ClockDep, CurrentActor, SessionDep
 from service.api.problems import problem_responses
-from service.commands.calendar import OFFICIAL_YEAR_FILE, OfficialYearLoaded, load_official_year_upload
-from service.files import read_upload
+from service.commands.calendar import OfficialYearLoad, OfficialYearLoaded, load_calendar_year
+from service.commands.uploads import Upload
 from service.queries.calendar import OfficialYearPublic, official_years
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])
@@ -22,12 +19,8 @@ def read_official_years(session: SessionDep, actor: CurrentActor) -> list[Offici
 
 @router.post("/official-years", responses=problem_responses(413, 415))
 def load_official_year_file(
-    session: SessionDep,
-    now: ClockDep,
-    actor: Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR))],
-    file: UploadFile,
+    session: SessionDep, now: ClockDep, actor: CurrentActor, file: UploadFile
 ) -> OfficialYearLoaded:
     """载入某年国务院公布的节假日安排（YAML）；暂定的截止日期随之重新计算，返回每个节点的调整。"""
-    filename = file.filename or "calendar.yaml"
-    data = read_upload(file.file, filename=filename, rule=OFFICIAL_YEAR_FILE)
-    return load_official_year_upload(session, filename=filename, data=data, actor=actor, now=now)
+    upload = Upload(file.filename or "calendar.yaml", file.file)
+    return load_calendar_year(session, data=OfficialYearLoad(upload), actor=actor, now=now)

@@ -4,8 +4,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
 
-from models.roles import Actor, Role
-from service.api.deps import SessionDep, require_roles
+from models.roles import Actor
+from service.api.deps import CurrentActor, SessionDep, require_roles
 from service.api.params import EntityId, Format, PageNumber, PageSize
 from service.api.xlsx import XLSX_RESPONSES, xlsx_response
 from service.commands.registers import ExpertCreate, create_expert
@@ -15,7 +15,6 @@ from service.queries.parties import EXPERT_EXPORT_COLUMNS, EXPERT_READERS, Exper
 
 router = APIRouter(prefix="/experts", tags=["experts"])
 Reader = Annotated[Actor, Depends(require_roles(*EXPERT_READERS))]
-Registrar = Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR))]
 
 
 @router.get("", response_model=Page[ExpertPublic], responses=XLSX_RESPONSES)
@@ -35,5 +34,5 @@ def read_expert(session: SessionDep, actor: Reader, expert_id: EntityId) -> Expe
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def add_expert(session: SessionDep, actor: Registrar, data: ExpertCreate) -> ExpertPublic:
+def add_expert(session: SessionDep, actor: CurrentActor, data: ExpertCreate) -> ExpertPublic:
     return create_expert(session, data=data, actor=actor)

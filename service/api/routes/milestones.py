@@ -4,9 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, UploadFile, status
 
-from models.roles import Actor, Role
-from schedules.calendar import shanghai_date
-from service.api.deps import ClockDep, CurrentActor, SessionDep, SettingsDep, require_roles
+from models.dates import shanghai_date
+from models.lifecycles import ATTACHMENT_REGISTER
+from models.roles import Actor
+from service.api.deps import ClockDep, CurrentActor, SessionDep, SettingsDep, permitted
 from service.api.params import EntityId
 from service.api.problems import problem_responses
 from service.commands.extensions import MilestoneExtension, extend_milestone
@@ -25,7 +26,7 @@ def read_milestone(session: SessionDep, actor: CurrentActor, now: ClockDep, mile
 def upload_attachment(
     session: SessionDep,
     settings: SettingsDep,
-    actor: Annotated[Actor, Depends(require_roles(Role.ORGANISATION))],
+    actor: Annotated[Actor, Depends(permitted(ATTACHMENT_REGISTER, "upload"))],
     milestone_id: EntityId,
     file: UploadFile,
 ) -> AttachmentStored:
@@ -42,11 +43,7 @@ def upload_attachment(
 
 @router.post("/{milestone_id}/extension")
 def extend(
-    session: SessionDep,
-    now: ClockDep,
-    actor: Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR))],
-    milestone_id: EntityId,
-    data: MilestoneExtension,
+    session: SessionDep, now: ClockDep, actor: CurrentActor, milestone_id: EntityId, data: MilestoneExtension
 ) -> MilestoneDetail:
     """批准节点延期（须写明理由，记入审计）；已发出的督办不会重发，之后的督办从新的截止日期起算。"""
     return extend_milestone(session, milestone_id=milestone_id, data=data, actor=actor, now=now)

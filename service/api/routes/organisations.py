@@ -4,8 +4,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
 
-from models.roles import Actor, Role
-from service.api.deps import SessionDep, require_roles
+from models.roles import Actor
+from service.api.deps import CurrentActor, SessionDep, require_roles
 from service.api.params import EntityId, Format, PageNumber, PageSize
 from service.api.xlsx import XLSX_RESPONSES, xlsx_response
 from service.commands.registers import OrganisationCreate, create_organisation
@@ -21,7 +21,6 @@ from service.queries.parties import (
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
 Reader = Annotated[Actor, Depends(require_roles(*ORGANISATION_READERS))]
-Registrar = Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR, Role.DISTRICT_BUREAU))]
 
 
 @router.get("", response_model=Page[OrganisationPublic], responses=XLSX_RESPONSES)
@@ -41,5 +40,5 @@ def read_organisation(session: SessionDep, actor: Reader, organisation_id: Entit
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def add_organisation(session: SessionDep, actor: Registrar, data: OrganisationCreate) -> OrganisationPublic:
+def add_organisation(session: SessionDep, actor: CurrentActor, data: OrganisationCreate) -> OrganisationPublic:
     return create_organisation(session, data=data, actor=actor)

@@ -1,15 +1,12 @@
 """Programmes (试点批次): read by everyone signed in; loaded from a programme file by the coordinator."""
 
-from typing import Annotated
+from fastapi import APIRouter, UploadFile, status
 
-from fastapi import APIRouter, Depends, UploadFile, status
-
-from models.roles import Actor, Role
-from service.api.deps import ClockDep, CurrentActor, SessionDep, require_roles
+from service.api.deps import ClockDep, CurrentActor, SessionDep
 from service.api.params import EntityId
 from service.api.problems import problem_responses
-from service.commands.uploads import load_programme_upload
-from service.files import PROGRAMME_FILE, read_upload
+from service.commands.programmes import ProgrammeLoad, ProgrammeLoaded, load_programme
+from service.commands.uploads import Upload
 from service.queries.places import ProgrammeDetail, ProgrammePublic, list_programmes, programme_detail
 
 router = APIRouter(prefix="/programmes", tags=["programmes"])
@@ -26,13 +23,7 @@ def read_programme(session: SessionDep, actor: CurrentActor, programme_id: Entit
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(413, 415))
-def load_programme_file(
-    session: SessionDep,
-    now: ClockDep,
-    actor: Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR))],
-    file: UploadFile,
-) -> ProgrammeDetail:
-    """载入或更新一个试点批次文件（YAML），如 lanzhou-2022.yaml。"""
-    filename = file.filename or "programme.yaml"
-    data = read_upload(file.file, filename=filename, rule=PROGRAMME_FILE)
-    return load_programme_upload(session, filename=filename, data=data, now=now)
+def load_programme_file(session: SessionDep, now: ClockDep, actor: CurrentActor, file: UploadFile) -> ProgrammeLoaded:
+    """载入或更新一个试点批次文件（YAML），如 lanzhou-2022.yaml；日期有变动时重新排定未完成节点，并返回调整情况。"""
+    upload = Upload(file.filename or "programme.yaml", file.file)
+    return load_programme(session, data=ProgrammeLoad(upload), actor=actor, now=now)

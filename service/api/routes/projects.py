@@ -2,13 +2,12 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
+from models.dates import shanghai_date
 from models.lifecycles import PROJECT
-from models.roles import Actor, Role
-from schedules.calendar import shanghai_date
-from service.api.deps import ClockDep, CurrentActor, SessionDep, require_roles
+from service.api.deps import ClockDep, CurrentActor, SessionDep
 from service.api.params import EntityId, Format
 from service.api.xlsx import XLSX_RESPONSES, xlsx_response
 from service.commands.declarations import DeclarationCreate, create_declaration
@@ -70,12 +69,7 @@ def read_project(session: SessionDep, actor: CurrentActor, now: ClockDep, projec
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def declare_project(
-    session: SessionDep,
-    now: ClockDep,
-    actor: Annotated[Actor, Depends(require_roles(Role.ORGANISATION))],
-    data: DeclarationCreate,
-) -> ProjectDetail:
+def declare_project(session: SessionDep, now: ClockDep, actor: CurrentActor, data: DeclarationCreate) -> ProjectDetail:
     """社工机构与社区共同申报一个项目（草稿），含团队与预算科目。"""
     return create_declaration(session, data=data, actor=actor, now=now, today=shanghai_date(now))
 

@@ -2,11 +2,10 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
 from models.lifecycles import REVIEW_ASSIGNMENT
-from models.roles import Actor, Role
-from service.api.deps import ClockDep, CurrentActor, SessionDep, require_roles
+from service.api.deps import ClockDep, CurrentActor, SessionDep
 from service.api.params import EntityId, Format, OptionalId, PageNumber, PageSize
 from service.api.xlsx import XLSX_RESPONSES, xlsx_response
 from service.commands.extensions import AssignmentExtension, extend_assignment
@@ -46,23 +45,14 @@ def read_assignment(session: SessionDep, actor: CurrentActor, assignment_id: Ent
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def assign(
-    session: SessionDep,
-    now: ClockDep,
-    actor: Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR))],
-    data: AssignmentCreate,
-) -> AssignmentDetail:
+def assign(session: SessionDep, now: ClockDep, actor: CurrentActor, data: AssignmentCreate) -> AssignmentDetail:
     """把一个专家评审中的申报分配给一位无利益冲突的专家。"""
     return create_assignment(session, data=data, actor=actor, now=now)
 
 
 @router.post("/{assignment_id}/extension")
 def extend(
-    session: SessionDep,
-    now: ClockDep,
-    actor: Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR))],
-    assignment_id: EntityId,
-    data: AssignmentExtension,
+    session: SessionDep, now: ClockDep, actor: CurrentActor, assignment_id: EntityId, data: AssignmentExtension
 ) -> AssignmentDetail:
     """延长专家的评审截止日期；专家会收到更新后的日历邀请。"""
     return extend_assignment(session, assignment_id=assignment_id, data=data, actor=actor, now=now)

@@ -4,8 +4,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
 
-from models.roles import Actor, Role
-from service.api.deps import SessionDep, require_roles
+from models.roles import Actor
+from service.api.deps import CurrentActor, SessionDep, require_roles
 from service.api.params import EntityId, Format, OptionalId, PageNumber, PageSize
 from service.api.xlsx import XLSX_RESPONSES, xlsx_response
 from service.commands.registers import SocialWorkerCreate, create_social_worker
@@ -21,7 +21,6 @@ from service.queries.parties import (
 
 router = APIRouter(prefix="/social-workers", tags=["social-workers"])
 Reader = Annotated[Actor, Depends(require_roles(*ORGANISATION_READERS))]
-Registrar = Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR, Role.DISTRICT_BUREAU, Role.ORGANISATION))]
 
 
 @router.get("", response_model=Page[SocialWorkerPublic], responses=XLSX_RESPONSES)
@@ -46,5 +45,5 @@ def read_social_worker(session: SessionDep, actor: Reader, worker_id: EntityId) 
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def add_social_worker(session: SessionDep, actor: Registrar, data: SocialWorkerCreate) -> SocialWorkerPublic:
+def add_social_worker(session: SessionDep, actor: CurrentActor, data: SocialWorkerCreate) -> SocialWorkerPublic:
     return create_social_worker(session, data=data, actor=actor)

@@ -4,11 +4,17 @@ from datetime import date, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlmodel import Session
+from typer.testing import CliRunner
 
+from models.dates import SHANGHAI
+from models.migrate import fresh_database
 from models.programme_loader import load_programme
 from models.roles import Role
-from schedules.calendar import SHANGHAI
+from service.cli import app as cli
+from service.queries.calendar import official_years
+from service.settings import get_settings
 from tests import factories
 from tests.factories import DECLARATION_DAY
 from tests.schedules.builders import started_project
@@ -91,3 +97,23 @@ def test_a_malformed_file_is_refused_naming_the_field(session: Session, api: Api
         assert words in problem["detail"], problem
     assert "line 3" in _upload(api, coordinator, "year: 2027\nholidays: [\n").json()["detail"]
     assert all(y["year"] != 2027 for y in api.client.get(URL, headers=coordinator).json())  # nothing was stored
+
+
+def test_the_cli_loads_a_year_through_the_same_use_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sanshe calendar load` stores the year as the API does, and refuses a malformed file with exit code 2."""
+    good, bad = tmp_path / "2027.yaml", tmp_path / "2028.yaml"
+    good.write_text(OFFICIAL_2027, encoding="utf-8")
+    bad.write_text("year: 2028\nholidays:\n  - {name: 元旦, start: 2028-01-01}\n", encoding="utf-8")
+    with fresh_database("sqlite", prefix="sanshe-calendar-cli") as engine:
+        monkeypatch.setenv("SANSHE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+        get_settings.cache_clear()
+        try:
+            loaded = CliRunner().invoke(cli, ["calendar", "load", str(good)])
+            refused = CliRunner().invoke(cli, ["calendar", "load", str(bad)])
+        finally:
+            get_settings.cache_clear()
+        with Session(engine) as session:
+            assert [y.year for y in official_years(session)] == [2027]
+    assert loaded.exit_code == 0, loaded.output
+    assert "已载入 2027 年节假日安排，重算 0 个暂定节点" in loaded.output
+    assert refused.exit_code == 2 and "载入失败：2028.yaml 字段 holidays.0.end" in refused.output

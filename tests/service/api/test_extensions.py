@@ -32,8 +32,10 @@ def test_node_extension_moves_the_date_audits_it_and_sends_no_rung_twice(session
     district = api.headers(user(session, Role.DISTRICT_BUREAU, region_id=cast.actor(Role.DISTRICT_BUREAU).region_id))
     url = f"{V1}/milestones/{node.id}/extension"
 
-    body = {"new_due_date": "2023-01-20", "reason": "疫情防控，延期报送"}
+    body = {"new_due_date": "2023-01-20", "reason": "疫情防控，延期报送", "expected_version": node.version}
     assert api.client.post(url, headers=district, json=body).status_code == 403
+    unversioned = {key: value for key, value in body.items() if key != "expected_version"}
+    assert api.client.post(url, headers=coordinator, json=unversioned).status_code == 422  # the version is required
     blank = api.client.post(url, headers=coordinator, json={**body, "reason": "  "})
     assert (blank.status_code, blank.json()["code"]) == (422, "reason_required"), blank.text
     granted = api.client.post(url, headers=coordinator, json=body)

@@ -50,6 +50,7 @@ def test_import_then_export_organisations(database: Path, tmp_path: Path) -> Non
     result = runner.invoke(app, ["import", "organisations", str(good)])
     assert result.exit_code == 0, result.output
     assert "新增 2 条，更新 0 条" in result.output
+    assert "已读取工作表「Sheet1」：2 行" in result.output and "2 行全部无误，正在提交" in result.output
 
     bad = tmp_path / "bad.xlsx"
     mistyped = codes[0][:-1] + ("1" if codes[0].endswith("0") else "0")

@@ -11,9 +11,25 @@ REFUSED = "refused@example.cn"  # the catcher answers 550 for this address
 
 
 @pytest.fixture(scope="session")
-def catcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CatcherProcess]:
+def catcher_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CatcherProcess]:
     with CatcherProcess(tmp_path_factory.mktemp("mail-catcher"), refuse=[REFUSED]) as process:
         yield process
+
+
+@pytest.fixture
+def catcher(catcher_process: CatcherProcess) -> CatcherProcess:
+    """The shared catcher with an empty mailbox.
+
+    Message-IDs follow database ids, and SQLite hands out again the ids of a rolled-back test, so mail
+    caught for earlier tests is filed away first.
+    """
+    directory = catcher_process.directory
+    assert directory is not None
+    earlier = directory.parent / f"{directory.name}-earlier"
+    earlier.mkdir(exist_ok=True)
+    for path in directory.glob("*.eml"):
+        path.rename(earlier / path.name)
+    return catcher_process
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from email.message import EmailMessage
 from icalendar import Calendar
 from sqlmodel import Session, select
 
-from models.assignments import extend_review_due_date
 from models.outbox import OutboxMessage, OutboxStatus
 from models.roles import Role
 from service.mail.catcher import CatcherProcess, caught_mail_file, list_caught_mail
@@ -17,6 +16,7 @@ from service.mail.compose import group_into_mails
 from service.mail.dispatcher import record, send
 from service.mail.failures import list_failed_notices, requeue_failed
 from service.mail.transport import SmtpConfig, SmtpPool
+from service.transitions import extend_review_due_date
 from tests import factories
 from tests.factories import DECLARATION_DAY, fire
 from tests.models.lifecycle_paths import IMPLEMENTATION_DAY, offered_assignment

@@ -5,11 +5,12 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from models.assignments import EXTEND_EVENT, extend_review_due_date
+from models.assignments import EXTEND_EVENT
 from models.audit import AuditEvent
 from models.errors import EventNotAllowedInState, RoleNotAllowed, RulesFailed, StaleVersion
 from models.outbox import OutboxMessage
 from models.roles import Role
+from service.transitions import extend_review_due_date
 from tests.models.lifecycle_paths import IMPLEMENTATION_DAY, drive_assignment, offered_assignment
 
 NOW = IMPLEMENTATION_DAY

@@ -57,7 +57,7 @@ def test_sweep_rows_show_what_is_there_and_escape_html() -> None:
             "node_title": "第一季度报告",
             "due_date": "2022-11-01",
             "working_days_late": 3,
-            "rung": "street_office",
+            "rung_code": "late-1",
             "extra_note": "需电话督办",
         },
         {"node_title": "中期报告"},  # nothing else: still a line, under a placeholder project

@@ -1,0 +1,52 @@
+"""How a `sanshe` command runs a use case: one session on the configured database, refusals as exit code 2."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import typer
+from sqlmodel import Session
+
+from models.database import make_engine, session_scope
+from models.errors import DomainError
+from schedules.replanning import NodeMove
+from service.settings import get_settings
+
+
+@contextmanager
+def database_session() -> Iterator[Session]:
+    """One unit of work on SANSHE_DATABASE_URL; the engine is closed after it."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def refusals(prefix: str = "") -> Iterator[None]:
+    """A refusal of the use case becomes its zh-CN message on stderr and exit code 2; nothing is written."""
+    try:
+        yield
+    except DomainError as exc:
+        fail(prefix + exc.message)
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code=2)
+
+
+def echo_progress(line: str) -> None:
+    """Progress goes to stderr, so that stdout keeps only the result."""
+    typer.echo(line, err=True)
+
+
+def echo_moves(moves: list[NodeMove]) -> None:
+    """One line per node whose due date moved: which node, from when to when."""
+    for move in moves:
+        if move.from_due != move.to_due:
+            typer.echo(
+                f"  {move.title}（项目 {move.project_id}，节点 {move.node_id}）：{move.from_due} → {move.to_due}"
+            )
