@@ -19,7 +19,7 @@ from sqlalchemy import Engine, insert
 from sqlmodel import Session, select
 
 from benchmarks.sweep import database
-from models.milestone import Milestone
+from models.node import Node
 from models.organisation import Organisation
 from models.programme_loader import load_programme
 from models.project import Project
@@ -101,7 +101,7 @@ def build(engine: Engine, projects: int, *, analyse: bool) -> dict[str, Any]:
             for k, kind in enumerate(("supervision", "mid_term", "final"))
         ]
         for start in range(0, len(nodes), 10_000):
-            session.execute(insert(Milestone), nodes[start : start + 10_000])
+            session.execute(insert(Node), nodes[start : start + 10_000])
         district = next(d for d in districts if d.name == "城关区")
         users = {
             "coordinator": create_user(

@@ -110,7 +110,7 @@ def populate(engine: Engine, projects: int) -> int:
         # 8-10 lie ahead. The rungs sent before today are claimed, as earlier sweeps would have left them.
         connection.execute(
             text(
-                "INSERT INTO milestone (id, project_id, kind, sequence, title, due_date, planned_from, provisional, "
+                "INSERT INTO node (id, project_id, kind, sequence, title, due_date, planned_from, provisional, "
                 f"state, version, next_rung_index, next_rung_on) "
                 f"SELECT i, 1 + (i - 1) / {NODES_PER_PROJECT}, 'bench', 1 + (i - 1) % {NODES_PER_PROJECT}, '节点' || i, "
                 f"CASE WHEN (i - 1) % {NODES_PER_PROJECT} = 0 AND ((i - 1) / {NODES_PER_PROJECT}) % 2 = 0 THEN :due "
@@ -137,10 +137,10 @@ def populate(engine: Engine, projects: int) -> int:
             connection.execute(
                 text(
                     "INSERT INTO escalationclaim (entity_type, entity_id, rung_code, rung_index, due_date, fires_on, "
-                    f"as_of, claimed_at) SELECT 'node_report', id, '{code}', {index}, due_date, "
+                    f"as_of, claimed_at) SELECT 'node', id, '{code}', {index}, due_date, "
                     "CASE WHEN due_date = :due THEN :due_fires ELSE :backlog_fires END, "
                     "CASE WHEN due_date = :due THEN :due_fires ELSE :backlog_fires END, :now "
-                    f"FROM milestone WHERE next_rung_index > {index}"
+                    f"FROM node WHERE next_rung_index > {index}"
                 ),
                 {
                     "due": DUE,
@@ -150,13 +150,13 @@ def populate(engine: Engine, projects: int) -> int:
                 },
             )
         if engine.dialect.name == "postgresql":
-            for table in ("organisation", "project", "milestone", "escalationclaim"):
+            for table in ("organisation", "project", "node", "escalationclaim"):
                 connection.execute(
                     text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
                 )
     with engine.begin() as connection:
         connection.execute(text("ANALYZE"))
-        due = connection.execute(text("SELECT count(*) FROM milestone WHERE next_rung_on <= :d"), {"d": AS_OF})
+        due = connection.execute(text("SELECT count(*) FROM node WHERE next_rung_on <= :d"), {"d": AS_OF})
         return int(due.scalar_one())
 
 
@@ -181,8 +181,8 @@ def reference(engine: Engine) -> None:
         "as_of_text": AS_OF.isoformat(),
         "late": CAL.working_days_between(DUE, AS_OF),
         "left": max(0, CAL.working_days_between(AS_OF, DUE)),
-        "key_prefix": "escalation:node_report:",
-        "digest": f"milestone_overdue:{AS_OF.isoformat()}",
+        "key_prefix": "escalation:node:",
+        "digest": f"node_overdue:{AS_OF.isoformat()}",
     }
     as_of, late5, now = (
         bindparam("as_of", type_=Date()),
@@ -193,8 +193,8 @@ def reference(engine: Engine) -> None:
         c.execute(
             text(
                 "INSERT INTO escalationclaim (entity_type, entity_id, rung_code, rung_index, due_date, fires_on, as_of, "
-                "claimed_at) SELECT 'node_report', m.id, 'late-1', 1, m.due_date, m.next_rung_on, :as_of, :now "
-                f"FROM milestone m CROSS JOIN project p WHERE {due} ON CONFLICT DO NOTHING"
+                "claimed_at) SELECT 'node', m.id, 'late-1', 1, m.due_date, m.next_rung_on, :as_of, :now "
+                f"FROM node m CROSS JOIN project p WHERE {due} ON CONFLICT DO NOTHING"
             ).bindparams(as_of, now),
             params,
         )
@@ -203,17 +203,17 @@ def reference(engine: Engine) -> None:
                 "INSERT INTO outboxmessage (template, entity_type, entity_id, recipient_party, recipient_name, "
                 "recipient_address, params, message_id, dedupe_key, digest_key, status, attempts, next_attempt_at, "
                 "created_at) "
-                "SELECT 'milestone_overdue', 'node_report', m.id, t.party, "
+                "SELECT 'node_overdue', 'node', m.id, t.party, "
                 "CASE t.party WHEN 'community' THEN cm.name || '社区居委会' ELSE st.name || '办事处' END, "
                 "CASE t.party WHEN 'community' THEN cm.contact_email ELSE st.contact_email END, "
                 f"{build_object}('project_id', p.id, 'project_title', p.title, 'district', di.name, 'node_id', m.id, "
                 "'node_kind', m.kind, 'node_title', m.title, 'due_date', CAST(m.due_date AS TEXT), "
                 "'working_days_late', CAST(:late AS INTEGER), 'working_days_left', CAST(:left AS INTEGER), "
                 "'rung_code', 'late-1', 'as_of', CAST(:as_of_text AS TEXT)), "
-                "'<escalation.node_report.' || m.id || '.late-1.' || t.party || '@sanshe.local>', "
+                "'<escalation.node.' || m.id || '.late-1.' || t.party || '@sanshe.local>', "
                 "CAST(:key_prefix AS TEXT) || m.id || CAST(:late1_key AS TEXT) || t.party, CAST(:digest AS TEXT), "
                 "'pending', 0, :now, :now "
-                "FROM milestone m CROSS JOIN project p JOIN region cm ON cm.id = p.community_id "
+                "FROM node m CROSS JOIN project p JOIN region cm ON cm.id = p.community_id "
                 "JOIN region st ON st.id = cm.parent_id JOIN region di ON di.id = st.parent_id "
                 "CROSS JOIN (SELECT 1 AS position, 'community' AS party UNION ALL SELECT 2, 'street_office') AS t "
                 f"WHERE {due} ON CONFLICT DO NOTHING"
@@ -222,10 +222,10 @@ def reference(engine: Engine) -> None:
         )
         c.execute(
             text(
-                "UPDATE milestone SET next_rung_index = 2, next_rung_on = :late5 "
-                "WHERE milestone.next_rung_on <= :as_of AND milestone.next_rung_index = 1 "
-                "AND milestone.state NOT IN ('approved', 'waived') "
-                "AND EXISTS (SELECT 1 FROM project p WHERE p.id = milestone.project_id AND p.state = 'in_progress')"
+                "UPDATE node SET next_rung_index = 2, next_rung_on = :late5 "
+                "WHERE node.next_rung_on <= :as_of AND node.next_rung_index = 1 "
+                "AND node.state NOT IN ('approved', 'waived') "
+                "AND EXISTS (SELECT 1 FROM project p WHERE p.id = node.project_id AND p.state = 'in_progress')"
             ).bindparams(as_of, late5),
             params,
         )
@@ -258,9 +258,9 @@ def scan_baseline(engine: Engine) -> int:
         return int(
             c.execute(
                 text(
-                    "SELECT count(*) FROM milestone m JOIN project p ON p.id = m.project_id "
+                    "SELECT count(*) FROM node m JOIN project p ON p.id = m.project_id "
                     "WHERE m.due_date < :as_of AND m.state NOT IN ('approved', 'waived') AND p.state = 'in_progress' "
-                    "AND NOT EXISTS (SELECT 1 FROM escalationclaim c WHERE c.entity_type = 'node_report' "
+                    "AND NOT EXISTS (SELECT 1 FROM escalationclaim c WHERE c.entity_type = 'node' "
                     "AND c.entity_id = m.id AND c.rung_code = 'late-1')"
                 ).bindparams(bindparam("as_of", type_=Date())),
                 {"as_of": AS_OF},
@@ -276,7 +276,7 @@ def reset(engine: Engine) -> None:
         c.execute(text("DELETE FROM sweeprun"))
         c.execute(
             text(
-                f"UPDATE milestone SET next_rung_index = 1, next_rung_on = :as_of "
+                f"UPDATE node SET next_rung_index = 1, next_rung_on = :as_of "
                 f"WHERE sequence = 1 AND ((id - 1) / {NODES_PER_PROJECT}) % 2 = 0"
             ),
             {"as_of": AS_OF},

@@ -7,7 +7,7 @@ from models.audit import AuditEvent
 from models.calendar_override import CalendarOverride, OfficialCalendarYear
 from models.escalation import EscalationClaim, SweepRun
 from models.expert import Expert, ExpertConflict
-from models.milestone import Milestone, NodeReportVersion
+from models.node import Node, NodeReportVersion
 from models.organisation import AnnualInspection, CreditEntry, Organisation, OrganisationPenalty
 from models.outbox import OutboxMessage
 from models.programme import Programme, ProgrammeQuota
@@ -26,7 +26,7 @@ __all__ = [
     "EscalationClaim",
     "Expert",
     "ExpertConflict",
-    "Milestone",
+    "Node",
     "NodeReportVersion",
     "OfficialCalendarYear",
     "Organisation",

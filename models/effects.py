@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from models.lifecycle import TransitionContext
-from models.milestone import NodeReportVersion
+from models.node import NodeReportVersion
 from models.organisation import CreditEntry, CreditKind
 from models.review import ReviewScore
 
@@ -29,12 +29,12 @@ def blacklist_organisation(ctx: TransitionContext) -> dict[str, Any]:
 
 def record_report_version(ctx: TransitionContext) -> dict[str, Any]:
     latest = ctx.session.exec(
-        select(func.max(NodeReportVersion.number)).where(NodeReportVersion.milestone_id == ctx.entity.id)
+        select(func.max(NodeReportVersion.number)).where(NodeReportVersion.node_id == ctx.entity.id)
     ).one()
     number = (latest or 0) + 1
     ctx.session.add(
         NodeReportVersion(
-            milestone_id=ctx.entity.id,
+            node_id=ctx.entity.id,
             number=number,
             summary=str(ctx.payload["summary"]),
             attachments=[str(a) for a in ctx.payload.get("attachments", [])],
@@ -74,7 +74,7 @@ def record_scores(ctx: TransitionContext) -> dict[str, Any]:
 def _latest_version(ctx: TransitionContext) -> NodeReportVersion:
     version = ctx.session.exec(
         select(NodeReportVersion)
-        .where(NodeReportVersion.milestone_id == ctx.entity.id)
+        .where(NodeReportVersion.node_id == ctx.entity.id)
         .order_by(NodeReportVersion.number.desc())  # type: ignore[attr-defined]
     ).first()
     assert version is not None, "a confirmed or returned node always has a submitted version"

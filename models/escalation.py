@@ -14,7 +14,7 @@ class EscalationClaim(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("entity_type", "entity_id", "rung_code", name="uq_escalation_claim"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    entity_type: str = Field(max_length=30)  # node_report or review_assignment (the lifecycle's name)
+    entity_type: str = Field(max_length=30)  # node or review_assignment (the lifecycle's name)
     entity_id: int
     rung_code: str = Field(max_length=40)
     rung_index: int
@@ -28,7 +28,7 @@ class SweepRun(SQLModel, table=True):
     """One finished sweep: the heartbeat `/health` reads to tell whether deadlines are still enforced."""
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=30, index=True)  # milestones or reviews
+    kind: str = Field(max_length=30, index=True)  # nodes or reviews
     as_of: date
     ran_at: datetime = Field(sa_column=aware_datetime_column(index=True))
     due: int = 0

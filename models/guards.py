@@ -16,7 +16,7 @@ from models.eligibility import declaration_violations
 from models.errors import RuleViolation
 from models.expert import Expert, ExpertConflict
 from models.lifecycle import Guard, TransitionContext
-from models.milestone import Milestone
+from models.node import Node
 from models.programme import Programme, ProgrammeQuota
 from models.programme_spec import ProgrammeSpec
 from models.project import BudgetLine, Project
@@ -104,9 +104,9 @@ def all_nodes_closed(closed_states: frozenset[str]) -> Guard:
 
 def _open_node_violations(ctx: TransitionContext, closed_states: frozenset[str]) -> list[RuleViolation]:
     open_nodes = ctx.session.exec(
-        select(Milestone.title).where(
-            Milestone.project_id == ctx.entity.id,
-            Milestone.state.not_in(closed_states),  # type: ignore[attr-defined]
+        select(Node.title).where(
+            Node.project_id == ctx.entity.id,
+            Node.state.not_in(closed_states),  # type: ignore[attr-defined]
         )
     ).all()
     if not open_nodes:

@@ -10,7 +10,7 @@ from typing import Any
 from models import guards
 from models.expert import Expert
 from models.lifecycle import Creation, Event, Lifecycle, Notice, Register
-from models.milestone import Milestone
+from models.node import Node
 from models.organisation import Organisation
 from models.parties import Party
 from models.project import Project
@@ -149,7 +149,7 @@ PROJECT = Lifecycle(
             frozenset({"contracted"}),
             "in_progress",
             BUREAUS,
-            effects=("plan_milestones",),
+            effects=("plan_project_nodes",),
             notices=(Notice("project_started", LOCAL_PARTIES),),
         ),
         Event(
@@ -236,14 +236,14 @@ PROJECT = Lifecycle(
     ),
 )
 
-NODE_REPORT = Lifecycle(
-    name="node_report",
+NODE = Lifecycle(
+    name="node",
     label="节点报告",
     states=_NODE_STATES,
     initial="pending",
     terminal=_NODE_CLOSED,
     groups={"closed": _NODE_CLOSED},
-    table=Milestone,
+    table=Node,
     events=(
         Event(
             "submit",
@@ -405,7 +405,7 @@ ATTACHMENT_REGISTER = Register(
 )
 NOTICE_REGISTER = Register("notice", "邮件通知", (Creation("requeue", "重新发送通知", COORDINATOR | ADMIN),))
 
-LIFECYCLES: tuple[Lifecycle, ...] = (PROJECT, NODE_REPORT, REVIEW_ASSIGNMENT)
+LIFECYCLES: tuple[Lifecycle, ...] = (PROJECT, NODE, REVIEW_ASSIGNMENT)
 REGISTERS: tuple[Register, ...] = (
     ORGANISATION_REGISTER,
     SOCIAL_WORKER_REGISTER,
@@ -415,7 +415,7 @@ REGISTERS: tuple[Register, ...] = (
     ATTACHMENT_REGISTER,
     NOTICE_REGISTER,
 )
-_BY_TABLE: dict[type, Lifecycle] = {Project: PROJECT, Milestone: NODE_REPORT, ReviewAssignment: REVIEW_ASSIGNMENT}
+_BY_TABLE: dict[type, Lifecycle] = {Project: PROJECT, Node: NODE, ReviewAssignment: REVIEW_ASSIGNMENT}
 BY_NAME: dict[str, Lifecycle] = {lifecycle.name: lifecycle for lifecycle in LIFECYCLES}
 
 

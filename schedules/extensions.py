@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from models.guards import new_due_date, spec_of
 from models.lifecycle import TransitionContext
-from models.milestone import Milestone
+from models.node import Node
 from schedules.calendar_store import calendar_from_db
 from schedules.ladder import node_ladder
 from schedules.replanning import move_details, rescheduled
@@ -17,7 +17,7 @@ from schedules.replanning import move_details, rescheduled
 
 def move_due_date(ctx: TransitionContext) -> dict[str, Any]:
     """Give the node its new due date and next rung; `transition()` has already bumped its version."""
-    node: Milestone = ctx.entity
+    node: Node = ctx.entity
     asked = new_due_date(ctx)
     assert asked is not None, "the guard due_date_later refuses a missing date"
     calendar = calendar_from_db(ctx.session)
@@ -32,6 +32,6 @@ def move_due_date(ctx: TransitionContext) -> dict[str, Any]:
         calendar=calendar,
         ladder=ladder,
     )
-    ctx.session.execute(update(Milestone).where(Milestone.id == node.id).values(**values))  # type: ignore[arg-type]
+    ctx.session.execute(update(Node).where(Node.id == node.id).values(**values))  # type: ignore[arg-type]
     ctx.session.refresh(node)
     return move_details(from_due, values, ladder)

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from models.escalation import SweepRun
 
-MILESTONES, REVIEWS = "milestones", "reviews"
+NODES, REVIEWS = "nodes", "reviews"
 STALE_AFTER = timedelta(hours=26)  # a daily sweep, with two hours of grace
 
 
@@ -30,7 +30,7 @@ def record_sweep(
     session.flush()
 
 
-def last_sweep(session: Session, kind: str = MILESTONES) -> SweepInfo | None:
+def last_sweep(session: Session, kind: str = NODES) -> SweepInfo | None:
     row = session.execute(
         select(SweepRun).where(SweepRun.kind == kind).order_by(SweepRun.ran_at.desc(), SweepRun.id.desc()).limit(1)  # type: ignore[attr-defined, union-attr]
     ).scalar_one_or_none()

@@ -12,7 +12,7 @@ from models.parties import Party
 from models.programme_spec import EscalationLadder, ProgrammeSpec
 from schedules.calendar import WorkingCalendar
 
-NODE_REMINDER, NODE_OVERDUE = "milestone_reminder", "milestone_overdue"
+NODE_REMINDER, NODE_OVERDUE = "node_reminder", "node_overdue"
 REVIEW_REMINDER, REVIEW_OVERDUE = "review_reminder", "review_overdue"
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import TextClause
 from sqlmodel import Session
 
 from models.columns import AwareDateTime
-from models.lifecycles import NODE_REPORT, PROJECT
+from models.lifecycles import NODE, PROJECT
 from models.notices import escalation_key_sql, sweep_digest_key_sql
 from models.outbox import OutboxStatus
 from schedules.addressees import ADDRESSEE_COLUMNS, ADDRESSEE_JOINS, DISTRICT_JOINS, DISTRICT_NAME_SQL, recipient_sql
@@ -71,7 +71,7 @@ def _live_due(dialect: str, node: str = "m") -> str:
     """Due nodes of the batch (`node`) that are open, in projects (`p`) whose ladder runs."""
     return (
         f"{in_ids(dialect, f'{node}.id', 'ids')} AND {node}.next_rung_on <= :as_of "
-        f"AND {node}.state NOT IN ({_sql_list(NODE_REPORT.terminal)}) "
+        f"AND {node}.state NOT IN ({_sql_list(NODE.terminal)}) "
         f"AND p.state IN ({_sql_list(ESCALATING_PROJECT_STATES)})"
     )
 
@@ -93,10 +93,10 @@ def _dialect(session: Session) -> str:
 def due_keys(session: Session, ids: Sequence[int], as_of: date) -> list[Any]:
     """The batch's due nodes counted by (programme, due date, next rung, project state, closed or not)."""
     dialect = _dialect(session)
-    closed = f"CASE WHEN m.state IN ({_sql_list(NODE_REPORT.terminal)}) THEN 1 ELSE 0 END"
+    closed = f"CASE WHEN m.state IN ({_sql_list(NODE.terminal)}) THEN 1 ELSE 0 END"
     query = _statement(
         f"SELECT p.programme_id, m.due_date, m.next_rung_index, p.state AS project_state, {closed} AS closed, "
-        "count(*) AS nodes FROM milestone m JOIN project p ON p.id = m.project_id "
+        "count(*) AS nodes FROM node m JOIN project p ON p.id = m.project_id "
         f"WHERE {in_ids(dialect, 'm.id', 'ids')} AND m.next_rung_on <= :as_of "
         f"GROUP BY p.programme_id, m.due_date, m.next_rung_index, p.state, {closed}"
     ).columns(
@@ -114,10 +114,10 @@ def retire(session: Session, ids: Sequence[int], as_of: date) -> int:
     """Due nodes that are closed, or whose project no longer runs, leave the sweep's index."""
     dialect = _dialect(session)
     statement = _statement(
-        "UPDATE milestone SET next_rung_index = NULL, next_rung_on = NULL "
-        f"WHERE {in_ids(dialect, 'milestone.id', 'ids')} AND milestone.next_rung_on <= :as_of "
-        f"AND (milestone.state IN ({_sql_list(NODE_REPORT.terminal)}) OR NOT EXISTS ("
-        "SELECT 1 FROM project p WHERE p.id = milestone.project_id "
+        "UPDATE node SET next_rung_index = NULL, next_rung_on = NULL "
+        f"WHERE {in_ids(dialect, 'node.id', 'ids')} AND node.next_rung_on <= :as_of "
+        f"AND (node.state IN ({_sql_list(NODE.terminal)}) OR NOT EXISTS ("
+        "SELECT 1 FROM project p WHERE p.id = node.project_id "
         f"AND p.state IN ({_sql_list(ESCALATING_PROJECT_STATES | PAUSED_PROJECT_STATES)})))"
     )
     result = session.execute(statement, {"ids": ids_param(dialect, ids), "as_of": as_of})
@@ -132,7 +132,7 @@ def claim(session: Session, ids: Sequence[int], plan: BatchPlan, *, as_of: date,
         "claimed_at) "
         "SELECT CAST(:entity_type AS TEXT), m.id, fire.rung_code, fire.rung_index, m.due_date, fire.fires_on, "
         ":as_of, :now "
-        "FROM milestone m JOIN project p ON p.id = m.project_id "
+        "FROM node m JOIN project p ON p.id = m.project_id "
         f"JOIN {plan.fire.sql(dialect)} ON fire.programme_id = p.programme_id AND fire.due_date = m.due_date "
         "AND fire.from_index = m.next_rung_index "
         f"WHERE {_live_due(dialect)} "
@@ -143,7 +143,7 @@ def claim(session: Session, ids: Sequence[int], plan: BatchPlan, *, as_of: date,
         "ids": ids_param(dialect, ids),
         "as_of": as_of,
         "now": now,
-        "entity_type": NODE_REPORT.name,
+        "entity_type": NODE.name,
         **plan.fire.params(dialect),
     }
     return RowSet("fresh", FRESH_COLUMNS, [tuple(row) for row in session.execute(statement, params)])
@@ -160,7 +160,7 @@ def queue_notices(session: Session, fresh: RowSet, plan: BatchPlan, *, as_of: da
     name, address = recipient_sql("parties.party", "told")
     build_object = "json_build_object" if dialect == "postgresql" else "json_object"
     key = escalation_key_sql(
-        entity_type=NODE_REPORT.name, entity_id="told.entity_id", rung_code="told.rung_code", party="parties.party"
+        entity_type=NODE.name, entity_id="told.entity_id", rung_code="told.rung_code", party="parties.party"
     )
     # Per claim, once: its addressees and the mail's parameters. Fenced off as a CTE: joined to the plan's small
     # tables in one flat query, PostgreSQL's estimates fall to a row and it scans the organisations once per notice.
@@ -170,7 +170,7 @@ def queue_notices(session: Session, fresh: RowSet, plan: BatchPlan, *, as_of: da
         "'node_id', m.id, 'node_kind', m.kind, 'node_title', m.title, 'due_date', CAST(fresh.due_date AS TEXT), "
         "'working_days_late', days.late, 'working_days_left', days.left_, 'rung_code', fresh.rung_code, "
         f"'as_of', CAST(:as_of_text AS TEXT)) AS params, {ADDRESSEE_COLUMNS} "
-        f"FROM {fresh.sql(dialect)} JOIN milestone m ON m.id = fresh.entity_id JOIN project p ON p.id = m.project_id "
+        f"FROM {fresh.sql(dialect)} JOIN node m ON m.id = fresh.entity_id JOIN project p ON p.id = m.project_id "
         f"JOIN {plan.days.sql(dialect)} ON days.due_date = fresh.due_date {ADDRESSEE_JOINS}"
     )
     statement = _statement(
@@ -189,7 +189,7 @@ def queue_notices(session: Session, fresh: RowSet, plan: BatchPlan, *, as_of: da
     params = {
         "now": now,
         "as_of_text": as_of.isoformat(),
-        "entity_type": NODE_REPORT.name,
+        "entity_type": NODE.name,
         "pending": OutboxStatus.PENDING.value,
         **fresh.params(dialect),
         **plan.parties.params(dialect),
@@ -205,7 +205,7 @@ def claimed_by_district(session: Session, fresh: RowSet) -> Counter[tuple[str, s
     dialect = _dialect(session)
     query = text(
         f"SELECT {DISTRICT_NAME_SQL} AS district, fresh.rung_code, count(*) AS claims "
-        f"FROM {fresh.sql(dialect)} JOIN milestone m ON m.id = fresh.entity_id JOIN project p ON p.id = m.project_id "
+        f"FROM {fresh.sql(dialect)} JOIN node m ON m.id = fresh.entity_id JOIN project p ON p.id = m.project_id "
         f"{DISTRICT_JOINS} GROUP BY {DISTRICT_NAME_SQL}, fresh.rung_code"
     )
     rows = session.execute(query, fresh.params(dialect)).all()
@@ -216,11 +216,11 @@ def move_on(session: Session, ids: Sequence[int], plan: BatchPlan, *, as_of: dat
     """Each live due node moves on to its next rung, if still on the old one: a sweeper that lost a race moves none."""
     dialect = _dialect(session)
     statement = _statement(
-        "UPDATE milestone SET next_rung_index = moves.next_index, next_rung_on = moves.next_on "
+        "UPDATE node SET next_rung_index = moves.next_index, next_rung_on = moves.next_on "
         f"FROM {plan.moves.sql(dialect)}, project p "
-        "WHERE p.id = milestone.project_id AND moves.programme_id = p.programme_id "
-        "AND moves.due_date = milestone.due_date AND moves.from_index = milestone.next_rung_index "
-        f"AND {_live_due(dialect, 'milestone')}"
+        "WHERE p.id = node.project_id AND moves.programme_id = p.programme_id "
+        "AND moves.due_date = node.due_date AND moves.from_index = node.next_rung_index "
+        f"AND {_live_due(dialect, 'node')}"
     )
     params = {"ids": ids_param(dialect, ids), "as_of": as_of, **plan.moves.params(dialect)}
     return int(session.execute(statement, params).rowcount)  # type: ignore[attr-defined]

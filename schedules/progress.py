@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from models.audit import AuditEvent
 from models.dates import shanghai_date
-from models.lifecycles import NODE_REPORT
-from models.milestone import Milestone
+from models.lifecycles import NODE
+from models.node import Node
 from models.project import Project
 from models.region import Region, RegionLevel
 from schedules.calendar import WorkingCalendar
@@ -46,11 +46,11 @@ def districts_of_communities(session: Session, community_ids: set[int]) -> dict[
 
 def district_counts(session: Session, as_of: date) -> list[DistrictCounts]:
     """Due, done and late nodes per district on `as_of`, over every programme (one grouped query)."""
-    closed = Milestone.state.in_(NODE_REPORT.terminal)  # type: ignore[attr-defined]
+    closed = Node.state.in_(NODE.terminal)  # type: ignore[attr-defined]
     rows = session.execute(
         select(Project.community_id, closed.label("closed"), func.count())
-        .join(Project, Project.id == Milestone.project_id)  # type: ignore[arg-type]
-        .where(Milestone.due_date <= as_of)  # type: ignore[arg-type]
+        .join(Project, Project.id == Node.project_id)  # type: ignore[arg-type]
+        .where(Node.due_date <= as_of)  # type: ignore[arg-type]
         .group_by(Project.community_id, closed)
     ).all()
     names = districts_of_communities(session, {r.community_id for r in rows})
@@ -98,23 +98,23 @@ def node_standings(
     """The programme's nodes due in [first, last], each with its closing day."""
     rows = session.execute(
         select(
-            Milestone.id,
-            Milestone.project_id,
+            Node.id,
+            Node.project_id,
             Project.title.label("project_title"),
             Project.community_id,  # type: ignore[attr-defined]
-            Milestone.title,
-            Milestone.due_date,
-            Milestone.state,
+            Node.title,
+            Node.due_date,
+            Node.state,
         )
-        .join(Project, Project.id == Milestone.project_id)  # type: ignore[arg-type]
-        .where(Project.programme_id == programme_id, Milestone.due_date >= first, Milestone.due_date <= last)  # type: ignore[arg-type, operator]
-        .order_by(Milestone.due_date, Milestone.id)  # type: ignore[arg-type]
+        .join(Project, Project.id == Node.project_id)  # type: ignore[arg-type]
+        .where(Project.programme_id == programme_id, Node.due_date >= first, Node.due_date <= last)  # type: ignore[arg-type, operator]
+        .order_by(Node.due_date, Node.id)  # type: ignore[arg-type]
     ).all()
     closings: dict[int, datetime] = dict(
         session.execute(
             select(AuditEvent.entity_id, func.min(AuditEvent.at))
             .where(
-                AuditEvent.entity_type == NODE_REPORT.name,
+                AuditEvent.entity_type == NODE.name,
                 AuditEvent.event.in_(CLOSING_EVENTS),  # type: ignore[attr-defined]
                 AuditEvent.entity_id.in_([r.id for r in rows]),
             )  # type: ignore[attr-defined]
@@ -124,7 +124,7 @@ def node_standings(
     names = districts_of_communities(session, {r.community_id for r in rows})
     standings = []
     for r in rows:
-        closed_on = shanghai_date(closings[r.id]) if r.id in closings and r.state in NODE_REPORT.terminal else None
+        closed_on = shanghai_date(closings[r.id]) if r.id in closings and r.state in NODE.terminal else None
         until = closed_on if closed_on is not None else as_of
         standings.append(
             NodeStanding(

@@ -11,7 +11,7 @@ from models.audit import AuditEvent
 from models.dates import shanghai_date
 from models.guards import spec_of
 from models.lifecycle import TransitionContext
-from models.milestone import Milestone
+from models.node import Node
 from models.scope import project_of
 from schedules.calendar_store import calendar_from_db
 from schedules.ladder import node_ladder
@@ -19,7 +19,7 @@ from schedules.planning import plan_nodes
 from schedules.replanning import shift_after_suspension
 
 
-def plan_milestones(ctx: TransitionContext) -> dict[str, Any]:
+def plan_project_nodes(ctx: TransitionContext) -> dict[str, Any]:
     """Starting implementation lays out every dated node of the project, each with its first rung."""
     spec = spec_of(ctx)
     calendar = calendar_from_db(ctx.session)
@@ -28,7 +28,7 @@ def plan_milestones(ctx: TransitionContext) -> dict[str, Any]:
     for node in nodes:
         first_rung, fires_on = ladder.next_from(0, node.due_date, calendar)
         ctx.session.add(
-            Milestone(
+            Node(
                 project_id=ctx.entity.id,
                 kind=node.kind,
                 sequence=node.sequence,
@@ -40,7 +40,7 @@ def plan_milestones(ctx: TransitionContext) -> dict[str, Any]:
                 next_rung_on=fires_on,
             )
         )
-    return {"milestones_planned": len(nodes)}
+    return {"nodes_planned": len(nodes)}
 
 
 def replan_after_resume(ctx: TransitionContext) -> dict[str, Any]:

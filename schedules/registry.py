@@ -23,8 +23,8 @@ class Job:
 
 JOBS: tuple[Job, ...] = (
     Job(
-        id="enforce-milestones",
-        entrypoint="flows/enforce_milestones.py:enforce_milestones",
+        id="enforce-deadlines",
+        entrypoint="flows/enforce_deadlines.py:enforce_deadlines",
         cron="0 7 * * *",
         parameters={"request": {}},
         description="每日节点督办：提醒、逾期升级",

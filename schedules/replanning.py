@@ -15,8 +15,8 @@ from sqlmodel import Session
 from models.audit import record_audit
 from models.errors import StaleVersion
 from models.escalation import EscalationClaim
-from models.lifecycles import NODE_REPORT, PROJECT
-from models.milestone import Milestone
+from models.lifecycles import NODE, PROJECT
+from models.node import Node
 from models.programme import Programme
 from models.project import Project
 from models.roles import Actor
@@ -40,7 +40,7 @@ class NodeMove:
 
 def move_node(
     session: Session,
-    node: Milestone,
+    node: Node,
     *,
     to_due: date,
     provisional: bool,
@@ -57,8 +57,8 @@ def move_node(
     values = rescheduled(session, node, to_due=to_due, provisional=provisional, calendar=calendar, ladder=ladder)
     with session.begin_nested():
         moved = session.execute(
-            update(Milestone)
-            .where(Milestone.id == node.id, Milestone.version == version)  # type: ignore[arg-type]
+            update(Node)
+            .where(Node.id == node.id, Node.version == version)  # type: ignore[arg-type]
             .values(**values, version=version + 1)
         )
         if moved.rowcount != 1:  # type: ignore[attr-defined]
@@ -66,7 +66,7 @@ def move_node(
         session.refresh(node)
         record_audit(
             session,
-            entity_type=NODE_REPORT.name,
+            entity_type=NODE.name,
             entity=node,
             event="replan",
             from_state=node.state,
@@ -81,13 +81,13 @@ def move_node(
 
 
 def rescheduled(
-    session: Session, node: Milestone, *, to_due: date, provisional: bool, calendar: WorkingCalendar, ladder: Ladder
+    session: Session, node: Node, *, to_due: date, provisional: bool, calendar: WorkingCalendar, ladder: Ladder
 ) -> dict[str, Any]:
     """The columns a new due date sets: the next rung is the first not yet sent, counted from the new date."""
     claimed = set(
         session.execute(
             select(EscalationClaim.rung_code).where(
-                EscalationClaim.entity_type == NODE_REPORT.name, EscalationClaim.entity_id == node.id
+                EscalationClaim.entity_type == NODE.name, EscalationClaim.entity_id == node.id
             )
         ).scalars()
     )
@@ -106,14 +106,14 @@ def move_details(from_due: date, values: dict[str, Any], ladder: Ladder) -> dict
     }
 
 
-def open_nodes(session: Session, project_ids: list[int], *, only_provisional: bool = False) -> list[Milestone]:
-    query = select(Milestone).where(
-        Milestone.project_id.in_(project_ids),  # type: ignore[attr-defined]
-        Milestone.state.in_(NODE_REPORT.open),  # type: ignore[attr-defined]
+def open_nodes(session: Session, project_ids: list[int], *, only_provisional: bool = False) -> list[Node]:
+    query = select(Node).where(
+        Node.project_id.in_(project_ids),  # type: ignore[attr-defined]
+        Node.state.in_(NODE.open),  # type: ignore[attr-defined]
     )
     if only_provisional:
-        query = query.where(Milestone.provisional.is_(True))  # type: ignore[attr-defined]
-    return list(session.execute(query.order_by(Milestone.id)).scalars())  # type: ignore[arg-type]
+        query = query.where(Node.provisional.is_(True))  # type: ignore[attr-defined]
+    return list(session.execute(query.order_by(Node.id)).scalars())  # type: ignore[arg-type]
 
 
 def replan_project(
@@ -131,7 +131,7 @@ def replan_project(
     assert programme is not None and project.id is not None
     spec = programme.parsed_spec()
     planned = {(n.kind, n.sequence): n for n in plan_nodes(spec, calendar)}
-    targets: list[tuple[Milestone, date, bool]] = []
+    targets: list[tuple[Node, date, bool]] = []
     for node in open_nodes(session, [project.id], only_provisional=only_provisional):
         plan = planned.get((node.kind, node.sequence))
         if plan is not None:
@@ -178,7 +178,7 @@ def shift_after_suspension(
     lost = calendar.working_days_between(suspended_on, resumed_on)
     programme = session.get(Programme, project.programme_id)
     assert programme is not None and project.id is not None
-    targets: list[tuple[Milestone, date, bool]] = []
+    targets: list[tuple[Node, date, bool]] = []
     for node in open_nodes(session, [project.id]):
         if lost > 0 and node.due_date >= suspended_on:
             to_due = calendar.add_working_days(node.due_date, lost)
@@ -196,7 +196,7 @@ def shift_after_suspension(
 
 def _move_nodes(
     session: Session,
-    targets: list[tuple[Milestone, date, bool]],
+    targets: list[tuple[Node, date, bool]],
     *,
     calendar: WorkingCalendar,
     ladder: Ladder,

@@ -18,13 +18,13 @@ from functools import partial
 from sqlalchemy import select
 from sqlmodel import Session
 
-from models.milestone import Milestone
+from models.node import Node
 from models.programme import Programme
 from schedules import node_rungs
 from schedules.addressees import PROJECT_PARTIES
 from schedules.calendar import WorkingCalendar
 from schedules.calendar_store import calendar_from_db
-from schedules.heartbeat import MILESTONES, record_sweep
+from schedules.heartbeat import NODES, record_sweep
 from schedules.ladder import Ladder, LadderRung, node_ladder
 from schedules.node_rungs import (
     DAY_COLUMNS,
@@ -92,7 +92,7 @@ def due_node_ids(session: Session, as_of: date) -> list[int]:
 
     Sorted here: an ORDER BY id would tempt SQLite to walk the whole table in id order instead of the index range.
     """
-    query = select(Milestone.id).where(Milestone.next_rung_on <= as_of)  # type: ignore[operator, arg-type]
+    query = select(Node.id).where(Node.next_rung_on <= as_of)  # type: ignore[operator, arg-type]
     return sorted(session.execute(query).scalars())
 
 
@@ -198,7 +198,7 @@ def session_steps(session: Session) -> SweepSteps:
     def record(result: SweepResult, now: datetime) -> None:
         record_sweep(
             session,
-            kind=MILESTONES,
+            kind=NODES,
             as_of=result.as_of,
             ran_at=now,
             due=result.due_nodes,

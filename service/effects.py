@@ -10,7 +10,7 @@ from schedules import project_effects
 from schedules.extensions import move_due_date
 
 _BOUND: dict[str, Effect] = {
-    "plan_milestones": project_effects.plan_milestones,
+    "plan_project_nodes": project_effects.plan_project_nodes,
     "replan_after_resume": project_effects.replan_after_resume,
     "move_due_date": move_due_date,
     "blacklist_organisation": effects.blacklist_organisation,

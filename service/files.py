@@ -59,14 +59,14 @@ def read_upload(stream: BinaryIO, *, filename: str, rule: UploadRule) -> bytes:
     return data
 
 
-def attachment_prefix(milestone_id: int) -> str:
-    return f"milestones/{milestone_id}/"
+def attachment_prefix(node_id: int) -> str:
+    return f"nodes/{node_id}/"
 
 
-def store_attachment(files_dir: Path, *, milestone_id: int, filename: str, data: bytes) -> str:
+def store_attachment(files_dir: Path, *, node_id: int, filename: str, data: bytes) -> str:
     """Keep the file under files_dir with a fresh name; the returned relative path is what reports cite."""
     extension = PurePosixPath(filename.lower()).suffix
-    reference = f"{attachment_prefix(milestone_id)}{uuid.uuid4().hex}{extension}"
+    reference = f"{attachment_prefix(node_id)}{uuid.uuid4().hex}{extension}"
     target = files_dir / reference
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)

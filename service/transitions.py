@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from models.assignments import EXTEND_EVENT
 from models.audit import AuditEvent
-from models.milestone import Milestone
+from models.node import Node
 from models.review import ReviewAssignment
 from models.roles import Actor
 from models.transition import TransitionResult
@@ -48,7 +48,7 @@ def transition(
 
 def grant_extension(
     session: Session,
-    node: Milestone,
+    node: Node,
     *,
     new_due: date,
     actor: Actor,

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from models.declarations import BudgetLineInput, DeclarationInput, declare
 from models.expert import Expert
-from models.milestone import Milestone
+from models.node import Node
 from models.organisation import Organisation
 from models.programme import Programme
 from models.programme_loader import load_programme
@@ -182,9 +182,9 @@ def cast(
 # Payloads and reasons that satisfy every guard, per (lifecycle, event).
 GOOD_PAYLOADS: dict[tuple[str, str], dict[str, Any]] = {
     ("project", "accept"): {"local_policy_documents": ["关于推进三社联动的实施意见"]},
-    ("node_report", "submit"): {"summary": "本期开展个案 12 个、小组 3 个", "attachments": ["files/report.pdf"]},
-    ("node_report", "resubmit"): {"summary": "补充了服务数据", "attachments": ["files/report-v2.pdf"]},
-    ("node_report", "confirm"): {"opinion": "情况属实，同意上报"},
+    ("node", "submit"): {"summary": "本期开展个案 12 个、小组 3 个", "attachments": ["files/report.pdf"]},
+    ("node", "resubmit"): {"summary": "补充了服务数据", "attachments": ["files/report-v2.pdf"]},
+    ("node", "confirm"): {"opinion": "情况属实，同意上报"},
     ("review_assignment", "submit_scores"): {
         "scores": {"needs": 18, "plan": 26, "team": 17, "budget": 13, "experience": 12}
     },
@@ -205,9 +205,7 @@ def fire(session: Session, entity: Any, event: str, actor: Actor, *, now: dateti
     return result.entity
 
 
-def milestones(session: Session, project: Project) -> list[Milestone]:
+def nodes(session: Session, project: Project) -> list[Node]:
     return list(
-        session.exec(
-            select(Milestone).where(Milestone.project_id == project.id).order_by(Milestone.due_date, Milestone.id)
-        ).all()  # type: ignore[arg-type]
+        session.exec(select(Node).where(Node.project_id == project.id).order_by(Node.due_date, Node.id)).all()  # type: ignore[arg-type]
     )

@@ -299,7 +299,7 @@ def upgrade() -> None:
     with op.batch_alter_table('creditentry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_creditentry_organisation_id'), ['organisation_id'], unique=False)
 
-    op.create_table('milestone',
+    op.create_table('node',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -314,13 +314,13 @@ def upgrade() -> None:
     sa.Column('next_rung_on', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('project_id', 'kind', 'sequence', name='uq_milestone_node')
+    sa.UniqueConstraint('project_id', 'kind', 'sequence', name='uq_node_project_kind_sequence')
     )
-    with op.batch_alter_table('milestone', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_milestone_due_date'), ['due_date'], unique=False)
-        batch_op.create_index('ix_milestone_next_rung', ['next_rung_on', 'id'], unique=False, sqlite_where=sa.text('next_rung_on IS NOT NULL'), postgresql_where=sa.text('next_rung_on IS NOT NULL'))
-        batch_op.create_index('ix_milestone_project_state_due', ['project_id', 'state', 'due_date'], unique=False)
-        batch_op.create_index(batch_op.f('ix_milestone_state'), ['state'], unique=False)
+    with op.batch_alter_table('node', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_node_due_date'), ['due_date'], unique=False)
+        batch_op.create_index('ix_node_next_rung', ['next_rung_on', 'id'], unique=False, sqlite_where=sa.text('next_rung_on IS NOT NULL'), postgresql_where=sa.text('next_rung_on IS NOT NULL'))
+        batch_op.create_index('ix_node_project_state_due', ['project_id', 'state', 'due_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_node_state'), ['state'], unique=False)
 
     op.create_table('projectteammember',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -354,7 +354,7 @@ def upgrade() -> None:
 
     op.create_table('nodereportversion',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('milestone_id', sa.Integer(), nullable=False),
+    sa.Column('node_id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(length=10000), nullable=False),
     sa.Column('attachments', sa.JSON(), nullable=False),
@@ -363,12 +363,12 @@ def upgrade() -> None:
     sa.Column('community_opinion', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=True),
     sa.Column('review_comment', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=True),
     sa.Column('extra', sa.JSON(), nullable=False),
-    sa.ForeignKeyConstraint(['milestone_id'], ['milestone.id'], ),
+    sa.ForeignKeyConstraint(['node_id'], ['node.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('milestone_id', 'number', name='uq_report_version')
+    sa.UniqueConstraint('node_id', 'number', name='uq_report_version')
     )
     with op.batch_alter_table('nodereportversion', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_nodereportversion_milestone_id'), ['milestone_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nodereportversion_node_id'), ['node_id'], unique=False)
 
     op.create_table('reviewscore',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -393,7 +393,7 @@ def downgrade() -> None:
 
     op.drop_table('reviewscore')
     with op.batch_alter_table('nodereportversion', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_nodereportversion_milestone_id'))
+        batch_op.drop_index(batch_op.f('ix_nodereportversion_node_id'))
 
     op.drop_table('nodereportversion')
     with op.batch_alter_table('reviewassignment', schema=None) as batch_op:
@@ -406,13 +406,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_projectteammember_project_id'))
 
     op.drop_table('projectteammember')
-    with op.batch_alter_table('milestone', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_milestone_state'))
-        batch_op.drop_index('ix_milestone_project_state_due')
-        batch_op.drop_index('ix_milestone_next_rung', sqlite_where=sa.text('next_rung_on IS NOT NULL'), postgresql_where=sa.text('next_rung_on IS NOT NULL'))
-        batch_op.drop_index(batch_op.f('ix_milestone_due_date'))
+    with op.batch_alter_table('node', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_node_state'))
+        batch_op.drop_index('ix_node_project_state_due')
+        batch_op.drop_index('ix_node_next_rung', sqlite_where=sa.text('next_rung_on IS NOT NULL'), postgresql_where=sa.text('next_rung_on IS NOT NULL'))
+        batch_op.drop_index(batch_op.f('ix_node_due_date'))
 
-    op.drop_table('milestone')
+    op.drop_table('node')
     with op.batch_alter_table('creditentry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_creditentry_organisation_id'))
 

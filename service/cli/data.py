@@ -84,7 +84,7 @@ def _party_export(kind: str) -> Callable[[Path], None]:
 
 
 def export_audit(
-    entity_type: Annotated[str, typer.Argument(help="project | node_report | review_assignment")],
+    entity_type: Annotated[str, typer.Argument(help="project | node | review_assignment")],
     entity_id: Annotated[int, typer.Argument(help="编号")],
     out: OutFile,
 ) -> None:

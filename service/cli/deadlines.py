@@ -60,9 +60,9 @@ def sweep_command(
             notices=result.outcome.notices,
         )
         return
-    from flows.enforce_milestones import SweepRequest, enforce_milestones
+    from flows.enforce_deadlines import SweepRequest, enforce_deadlines
 
-    report = enforce_milestones(SweepRequest(as_of=_day(as_of), batch_size=batch_size))  # progress: the run's log
+    report = enforce_deadlines(SweepRequest(as_of=_day(as_of), batch_size=batch_size))  # progress: the run's log
     _echo_sweep(
         as_of=report.as_of, due=report.due_nodes, batches=report.batches, claimed=report.claimed, notices=report.notices
     )

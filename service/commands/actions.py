@@ -51,7 +51,7 @@ def fire_action(
         reason=request.reason,
         payload=request.payload,
     )
-    if resource is Resource.MILESTONES:
+    if resource is Resource.NODES:
         _check_attachments(request.payload, entity_id, files_dir)  # a refusal here rolls the transition back
     session.commit()
     assert result.audit.id is not None
@@ -64,7 +64,7 @@ def fire_action(
     )
 
 
-def _check_attachments(payload: dict[str, Any], milestone_id: int, files_dir: Path) -> None:
+def _check_attachments(payload: dict[str, Any], node_id: int, files_dir: Path) -> None:
     """A report cites only files uploaded for this node."""
     attachments = payload.get("attachments", [])
     if not isinstance(attachments, list):
@@ -72,7 +72,7 @@ def _check_attachments(payload: dict[str, Any], milestone_id: int, files_dir: Pa
     for reference in attachments:
         if not (
             isinstance(reference, str)
-            and reference.startswith(attachment_prefix(milestone_id))
+            and reference.startswith(attachment_prefix(node_id))
             and attachment_exists(files_dir, reference)
         ):
             raise InvalidInput(f"附件“{reference}”不是为本节点上传的文件，请先上传")

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from models.dates import shanghai_date
 from models.roles import Actor
 from service.fields import MAX_INT, text
-from service.queries.milestones import MilestoneDetail, get_milestone, milestone_detail
+from service.queries.nodes import NodeDetail, get_node, node_detail
 from service.queries.reviews import AssignmentDetail, assignment_detail, get_assignment
 from service.transitions import extend_review_due_date, grant_extension
 
@@ -18,7 +18,7 @@ DueDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31), desc
 Version = Annotated[int, Field(ge=0, le=MAX_INT, description="读取时的版本号，防止覆盖他人的修改")]
 
 
-class MilestoneExtension(BaseModel):
+class NodeExtension(BaseModel):
     new_due_date: DueDate
     reason: text(2000)  # type: ignore[valid-type]
     expected_version: Version
@@ -30,11 +30,9 @@ class AssignmentExtension(BaseModel):
     reason: text(2000) | None = None  # type: ignore[valid-type]
 
 
-def extend_milestone(
-    session: Session, *, milestone_id: int, data: MilestoneExtension, actor: Actor, now: datetime
-) -> MilestoneDetail:
+def extend_node(session: Session, *, node_id: int, data: NodeExtension, actor: Actor, now: datetime) -> NodeDetail:
     """Move the node's due date (audited with the reason); rungs already sent stay sent. Committed."""
-    node = get_milestone(session, actor=actor, milestone_id=milestone_id)
+    node = get_node(session, actor=actor, node_id=node_id)
     grant_extension(
         session,
         node,
@@ -45,7 +43,7 @@ def extend_milestone(
         reason=data.reason,
     )
     session.commit()
-    return milestone_detail(session, actor=actor, milestone_id=milestone_id, today=shanghai_date(now))
+    return node_detail(session, actor=actor, node_id=node_id, today=shanghai_date(now))
 
 
 def extend_assignment(

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from models.roles import Actor
 from service.files import ATTACHMENT, read_upload, store_attachment
-from service.queries.milestones import get_milestone
+from service.queries.nodes import get_node
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,11 @@ class AttachmentStored(BaseModel):
     size: int
 
 
-def attach_to_milestone(
-    session: Session, *, milestone_id: int, filename: str, stream: BinaryIO, actor: Actor, files_dir: Path
+def attach_to_node(
+    session: Session, *, node_id: int, filename: str, stream: BinaryIO, actor: Actor, files_dir: Path
 ) -> AttachmentStored:
     """Keep a file for a node report (scope first, then size and type); the report cites its path."""
-    get_milestone(session, actor=actor, milestone_id=milestone_id)
+    get_node(session, actor=actor, node_id=node_id)
     data = read_upload(stream, filename=filename, rule=ATTACHMENT)
-    path = store_attachment(files_dir, milestone_id=milestone_id, filename=filename, data=data)
+    path = store_attachment(files_dir, node_id=node_id, filename=filename, data=data)
     return AttachmentStored(path=path, filename=PurePosixPath(filename).name, size=len(data))

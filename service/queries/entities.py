@@ -10,23 +10,23 @@ from sqlmodel import Session, select
 from models.audit import AuditEvent
 from models.errors import DomainError
 from models.lifecycle import Lifecycle
-from models.lifecycles import NODE_REPORT, PROJECT, REVIEW_ASSIGNMENT
+from models.lifecycles import NODE, PROJECT, REVIEW_ASSIGNMENT
 from models.roles import Actor
 from models.scope import project_of
-from service.queries.milestones import get_milestone
+from service.queries.nodes import get_node
 from service.queries.projects import blind_programmes, get_project
 from service.queries.reviews import get_assignment
 
 
 class Resource(StrEnum):
     PROJECTS = "projects"
-    MILESTONES = "milestones"
+    NODES = "nodes"
     REVIEW_ASSIGNMENTS = "review-assignments"
 
 
 LIFECYCLE_OF: dict[Resource, Lifecycle] = {
     Resource.PROJECTS: PROJECT,
-    Resource.MILESTONES: NODE_REPORT,
+    Resource.NODES: NODE,
     Resource.REVIEW_ASSIGNMENTS: REVIEW_ASSIGNMENT,
 }
 
@@ -45,8 +45,8 @@ def visible_entity(session: Session, *, actor: Actor, resource: Resource, entity
     """The entity if it exists and is in the actor's scope; otherwise 'not found'."""
     if resource is Resource.PROJECTS:
         return get_project(session, actor=actor, project_id=entity_id)
-    if resource is Resource.MILESTONES:
-        return get_milestone(session, actor=actor, milestone_id=entity_id)
+    if resource is Resource.NODES:
+        return get_node(session, actor=actor, node_id=entity_id)
     return get_assignment(session, actor=actor, assignment_id=entity_id)
 
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models.errors import OutOfScope
-from models.lifecycles import NODE_REPORT, PROJECT
-from models.milestone import Milestone
+from models.lifecycles import NODE, PROJECT
+from models.node import Node
 from models.organisation import Organisation
 from models.programme import Programme
 from models.project import BudgetLine, Project, ProjectTeamMember
@@ -95,17 +95,17 @@ class ProjectDetail(ProjectRow):
     budget_lines: list[BudgetLinePublic]
 
 
-OPEN_NODE_STATES = tuple(sorted(NODE_REPORT.open))
+OPEN_NODE_STATES = tuple(sorted(NODE.open))
 
 
 def overdue_nodes(today: date) -> ColumnElement[bool]:
     """The project has a node still open after its due date (open states listed, so the index answers alone)."""
     return (
-        select(Milestone.id)
+        select(Node.id)
         .where(
-            Milestone.project_id == Project.id,
-            Milestone.state.in_(OPEN_NODE_STATES),  # type: ignore[attr-defined]
-            Milestone.due_date < today,
+            Node.project_id == Project.id,
+            Node.state.in_(OPEN_NODE_STATES),  # type: ignore[attr-defined]
+            Node.due_date < today,
         )
         .exists()
     )

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, and_, exists, false, true
 from sqlmodel import Session, col, select
 
-from models.milestone import Milestone
+from models.node import Node
 from models.programme import Programme
 from models.project import Project
 from models.region import Region, RegionLevel
@@ -82,13 +82,13 @@ def visible_projects(
     return false()
 
 
-def visible_milestones(session: Session, actor: Actor) -> ColumnElement[bool]:
+def visible_nodes(session: Session, actor: Actor) -> ColumnElement[bool]:
     if actor.role is Role.ADMIN:
         return true()
     if actor.role is Role.EXPERT:
         return false()  # experts see declarations, not the later project's node reports
     projects = select(Project.id).where(visible_projects(session, actor))
-    return Milestone.project_id.in_(projects)  # type: ignore[attr-defined, no-any-return]
+    return Node.project_id.in_(projects)  # type: ignore[attr-defined, no-any-return]
 
 
 def visible_assignments(session: Session, actor: Actor) -> ColumnElement[bool]:

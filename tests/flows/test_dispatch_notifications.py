@@ -55,7 +55,7 @@ def test_flow_sends_due_notices_and_publishes_counts(
         good = [
             sweep_row(
                 session,
-                template="milestone_overdue",
+                template="node_overdue",
                 address=address(),
                 digest_key=None,
                 now=now,
@@ -65,7 +65,7 @@ def test_flow_sends_due_notices_and_publishes_counts(
             )
             for i in range(5)
         ]
-        refused = sweep_row(session, template="milestone_overdue", address=REFUSED, digest_key=None, now=now)
+        refused = sweep_row(session, template="node_overdue", address=REFUSED, digest_key=None, now=now)
         session.commit()
         ids = [r.id for r in [*good, refused]]
         message_ids = {r.message_id for r in good}

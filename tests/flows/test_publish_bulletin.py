@@ -37,8 +37,8 @@ def test_quarterly_bulletin_per_district(flow_db: Engine, tmp_path: Path) -> Non
         on_time, late, silent = (
             started_project(session, programme=programme, district_name=d) for d in ("城关区", "城关区", "七里河区")
         )
-        approve_node(session, on_time, factories.milestones(session, on_time.project)[0], date(2022, 12, 20))
-        approve_node(session, late, factories.milestones(session, late.project)[0], date(2022, 12, 29))
+        approve_node(session, on_time, factories.nodes(session, on_time.project)[0], date(2022, 12, 20))
+        approve_node(session, late, factories.nodes(session, late.project)[0], date(2022, 12, 29))
         session.commit()
     request = BulletinRequest(programme="lanzhou-2022", period="2022-Q4", now=morning(date(2023, 1, 3)))
 

@@ -6,7 +6,7 @@ from typing import Any
 from sqlmodel import Session
 
 from models.assignments import assign_expert
-from models.lifecycles import NODE_REPORT, PROJECT, REVIEW_ASSIGNMENT
+from models.lifecycles import NODE, PROJECT, REVIEW_ASSIGNMENT
 from models.roles import Role
 from tests import factories
 from tests.factories import DECLARATION_DAY, Cast, fire
@@ -62,15 +62,15 @@ def drive_project(session: Session, cast: Cast, events: list[str], *, close_node
         now = IMPLEMENTATION_DAY if event not in ("submit", "withdraw") else DECLARATION_DAY
         fire(session, cast.project, event, cast.actor(first_role(PROJECT, event)), now=now, lifecycle="project")
         if event == "start" and close_nodes:
-            for node in factories.milestones(session, cast.project):
-                fire(session, node, "waive", cast.actor(Role.CITY_COORDINATOR), now=now, lifecycle="node_report")
+            for node in factories.nodes(session, cast.project):
+                fire(session, node, "waive", cast.actor(Role.CITY_COORDINATOR), now=now, lifecycle="node")
 
 
 def in_progress_node(session: Session) -> tuple[Cast, Any]:
     """A project in implementation and its first (still pending) node."""
     cast = factories.cast(session)
     drive_project(session, cast, TO_IN_PROGRESS, close_nodes=False)
-    return cast, factories.milestones(session, cast.project)[0]
+    return cast, factories.nodes(session, cast.project)[0]
 
 
 def drive_node(session: Session, cast: Cast, node: Any, events: list[str]) -> None:
@@ -79,9 +79,9 @@ def drive_node(session: Session, cast: Cast, node: Any, events: list[str]) -> No
             session,
             node,
             event,
-            cast.actor(first_role(NODE_REPORT, event)),
+            cast.actor(first_role(NODE, event)),
             now=IMPLEMENTATION_DAY,
-            lifecycle="node_report",
+            lifecycle="node",
         )
 
 

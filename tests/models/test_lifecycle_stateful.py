@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from models.audit import AuditEvent
 from models.errors import DomainError
-from models.lifecycles import NODE_REPORT, PROJECT
+from models.lifecycles import NODE, PROJECT
 from models.roles import Actor, Role
 from service.transitions import transition
 from tests import factories
@@ -25,7 +25,7 @@ from tests.models.lifecycle_paths import IMPLEMENTATION_DAY, first_role
 
 MOMENTS = [DECLARATION_DAY, IMPLEMENTATION_DAY]
 PROJECT_EVENTS = [e.name for e in PROJECT.events] + ["no_such_event"]
-NODE_EVENTS = [e.name for e in NODE_REPORT.events]
+NODE_EVENTS = [e.name for e in NODE.events]
 # Random events alone rarely get deep into a lifecycle; these rules walk its main road, interleaved.
 PROJECT_ROAD = [
     "submit",
@@ -119,11 +119,11 @@ class LifecycleMachine(RuleBasedStateMachine):
         good_payload=st.booleans(),
     )
     def fire_on_node(self, index: int, event: str, role: Role, good_payload: bool) -> None:
-        nodes = factories.milestones(self.session, self.cast.project)
+        nodes = factories.nodes(self.session, self.cast.project)
         if nodes:
             self._fire(
                 nodes[index % len(nodes)],
-                "node_report",
+                "node",
                 event,
                 self.cast.actor(role),
                 stale=False,
@@ -147,16 +147,16 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     @rule(index=st.integers(0, 9))
     def advance_node(self, index: int) -> None:
-        nodes = factories.milestones(self.session, self.cast.project)
+        nodes = factories.nodes(self.session, self.cast.project)
         if nodes:
             node = nodes[index % len(nodes)]
-            event = next_on_road(NODE_REPORT, NODE_ROAD, node.state)
+            event = next_on_road(NODE, NODE_ROAD, node.state)
             if event is not None:
                 self._fire(
                     node,
-                    "node_report",
+                    "node",
                     event,
-                    self.cast.actor(first_role(NODE_REPORT, event)),
+                    self.cast.actor(first_role(NODE, event)),
                     stale=False,
                     good_payload=True,
                     now_index=1,
@@ -171,24 +171,24 @@ class LifecycleMachine(RuleBasedStateMachine):
         ).one()
         assert project_rows == 1 + self.successes.get(("project", self.cast.project.id), 0)  # 1: the creation
         assert self.cast.project.version == project_rows
-        nodes = factories.milestones(self.session, self.cast.project)
+        nodes = factories.nodes(self.session, self.cast.project)
         node_rows = dict(
             self.session.exec(
                 select(AuditEvent.entity_id, func.count())
                 .where(
-                    AuditEvent.entity_type == "node_report",
+                    AuditEvent.entity_type == "node",
                     AuditEvent.entity_id.in_([n.id for n in nodes]),  # type: ignore[attr-defined]
                 )
                 .group_by(AuditEvent.entity_id)
             ).all()
         )
         for node in nodes:
-            assert node_rows.get(node.id, 0) == self.successes.get(("node_report", node.id), 0) == node.version - 1
+            assert node_rows.get(node.id, 0) == self.successes.get(("node", node.id), 0) == node.version - 1
 
     @invariant()
     def terminal_states_stay_terminal(self) -> None:
         entities = [("project", PROJECT, self.cast.project)] + [
-            ("node_report", NODE_REPORT, n) for n in factories.milestones(self.session, self.cast.project)
+            ("node", NODE, n) for n in factories.nodes(self.session, self.cast.project)
         ]
         for name, lifecycle, entity in entities:
             key = (name, entity.id)

@@ -28,9 +28,9 @@ def test_the_key_and_the_message_id_join_the_same_parts() -> None:
 
 
 def test_each_kind_of_notice_names_its_parts() -> None:
-    rung = escalation_key(entity_type="node_report", entity_id=12, rung_code="late-1", party=Party.STREET_OFFICE)
-    assert rung.dedupe_key == "escalation:node_report:12:late-1:street_office"
-    assert rung.message_id == "<escalation.node_report.12.late-1.street_office@sanshe.local>"
+    rung = escalation_key(entity_type="node", entity_id=12, rung_code="late-1", party=Party.STREET_OFFICE)
+    assert rung.dedupe_key == "escalation:node:12:late-1:street_office"
+    assert rung.message_id == "<escalation.node.12.late-1.street_office@sanshe.local>"
     change = event_key(entity_type="project", entity_id=5, version=3, template="project_started", party=Party.COMMUNITY)
     assert change.dedupe_key == "event:project:5:v3:project_started:community"
 
@@ -42,15 +42,15 @@ def test_a_part_that_would_break_the_message_id_or_the_key_is_refused(part: str)
 
 
 def test_the_sql_scheme_gives_what_the_python_scheme_gives(session: Session) -> None:
-    key = escalation_key_sql(entity_type="node_report", entity_id="t.id", rung_code="t.code", party="t.party")
+    key = escalation_key_sql(entity_type="node", entity_id="t.id", rung_code="t.code", party="t.party")
     digest = sweep_digest_key_sql("t.template", "t.day")
     row = session.execute(
         text(
             f"SELECT {key.dedupe_key} AS dedupe_key, {key.message_id} AS message_id, {digest} AS digest_key "
             "FROM (SELECT 12 AS id, 'late-10' AS code, 'city_coordinator' AS party, "
-            "'milestone_overdue' AS template, '2023-01-16' AS day) AS t"
+            "'node_overdue' AS template, '2023-01-16' AS day) AS t"
         )
     ).one()
-    python = escalation_key(entity_type="node_report", entity_id=12, rung_code="late-10", party=Party.CITY_COORDINATOR)
+    python = escalation_key(entity_type="node", entity_id=12, rung_code="late-10", party=Party.CITY_COORDINATOR)
     assert (row.dedupe_key, row.message_id) == (python.dedupe_key, python.message_id)
-    assert row.digest_key == sweep_digest_key("milestone_overdue", date(2023, 1, 16))
+    assert row.digest_key == sweep_digest_key("node_overdue", date(2023, 1, 16))

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from models.assignments import assign_expert
 from models.audit import AuditEvent
-from models.milestone import NodeReportVersion
+from models.node import NodeReportVersion
 from models.outbox import OutboxMessage
 from models.review import ReviewAssignment, ReviewScore
 from models.roles import Actor, Role
@@ -24,7 +24,7 @@ def test_lanzhou_project_from_declaration_to_acceptance(session: Session) -> Non
     def act(
         entity: object, event: str, role: Role, *, now=IMPLEMENTATION_DAY, actor=None, reason=None, payload=None
     ) -> None:
-        lifecycle = {"Project": "project", "Milestone": "node_report"}.get(type(entity).__name__, "review_assignment")
+        lifecycle = {"Project": "project", "Node": "node"}.get(type(entity).__name__, "review_assignment")
         transition(
             session,
             entity,
@@ -63,7 +63,7 @@ def test_lanzhou_project_from_declaration_to_acceptance(session: Session) -> Non
     act(project, "select", Role.CITY_COORDINATOR, now=DECLARATION_DAY)
     act(project, "contract", Role.CITY_COORDINATOR, now=DECLARATION_DAY)
     act(project, "start", Role.DISTRICT_BUREAU)
-    nodes = factories.milestones(session, project)
+    nodes = factories.nodes(session, project)
     assert [n.kind for n in nodes][:3] == ["supervision", "supervision", "mid_term"]
     assert all(n.state == "pending" for n in nodes)
 
@@ -75,11 +75,9 @@ def test_lanzhou_project_from_declaration_to_acceptance(session: Session) -> Non
             act(node, "resubmit", Role.ORGANISATION)
             act(node, "confirm", Role.COMMUNITY)
         act(node, "approve", Role.DISTRICT_BUREAU)
-    assert {n.state for n in factories.milestones(session, project)} == {"approved"}
+    assert {n.state for n in factories.nodes(session, project)} == {"approved"}
     first_versions = session.exec(
-        select(NodeReportVersion)
-        .where(NodeReportVersion.milestone_id == nodes[0].id)
-        .order_by(NodeReportVersion.number)  # type: ignore[arg-type]
+        select(NodeReportVersion).where(NodeReportVersion.node_id == nodes[0].id).order_by(NodeReportVersion.number)  # type: ignore[arg-type]
     ).all()
     assert [(v.number, v.review_comment is not None, v.community_opinion) for v in first_versions] == [
         (1, True, "情况属实，同意上报"),
@@ -108,7 +106,7 @@ def test_lanzhou_project_from_declaration_to_acceptance(session: Session) -> Non
     ]
     node_events = session.exec(
         select(AuditEvent.event)
-        .where(AuditEvent.entity_type == "node_report", AuditEvent.entity_id == nodes[0].id)
+        .where(AuditEvent.entity_type == "node", AuditEvent.entity_id == nodes[0].id)
         .order_by(AuditEvent.id)  # type: ignore[arg-type]
     ).all()
     assert node_events == ["submit", "confirm", "return", "resubmit", "confirm", "approve"]

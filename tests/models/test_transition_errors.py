@@ -188,7 +188,7 @@ def test_an_unbound_effect_fails_loudly_and_writes_nothing(session: Session) -> 
     cast = factories.cast(session)
     drive_project(session, cast, ["submit", "confirm_eligibility", "open_review", "select", "contract"])
     before = row_counts(session)
-    with pytest.raises(UnboundEffect, match="plan_milestones"):
+    with pytest.raises(UnboundEffect, match="plan_project_nodes"):
         bare_transition(
             session,
             cast.project,

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from models.errors import EventNotAllowedInState
 from models.lifecycle import Lifecycle
-from models.lifecycles import NODE_REPORT, PROJECT, REVIEW_ASSIGNMENT
+from models.lifecycles import NODE, PROJECT, REVIEW_ASSIGNMENT
 from service.transitions import transition
 from tests.database_snapshot import row_counts
 from tests.factories import GOOD_PAYLOADS as FACTORY_PAYLOADS
@@ -16,17 +16,17 @@ from tests.models import lifecycle_paths as paths
 # The extensions move a due date far enough to be later than any planned one.
 GOOD_PAYLOADS = {
     **FACTORY_PAYLOADS,
-    ("node_report", "extend"): {"due_date": "2030-06-28"},
+    ("node", "extend"): {"due_date": "2030-06-28"},
     ("review_assignment", "extend_due_date"): {"due_date": "2030-06-28"},
 }
 EVERY_PATH = {
     "project": paths.PROJECT_PATHS,
-    "node_report": paths.NODE_PATHS,
+    "node": paths.NODE_PATHS,
     "review_assignment": paths.ASSIGNMENT_PATHS,
 }
 
 
-@pytest.mark.parametrize("lifecycle", [PROJECT, NODE_REPORT, REVIEW_ASSIGNMENT], ids=lambda lc: lc.name)
+@pytest.mark.parametrize("lifecycle", [PROJECT, NODE, REVIEW_ASSIGNMENT], ids=lambda lc: lc.name)
 def test_every_state_has_a_path(lifecycle: Lifecycle) -> None:
     assert set(EVERY_PATH[lifecycle.name]) == set(lifecycle.states)
 
@@ -36,7 +36,7 @@ def _entity_in_state(session: Session, lifecycle: Lifecycle, state: str) -> tupl
         cast = paths.factories.cast(session)
         paths.drive_project(session, cast, paths.PROJECT_PATHS[state])
         return cast, cast.project
-    if lifecycle is NODE_REPORT:
+    if lifecycle is NODE:
         cast, node = paths.in_progress_node(session)
         paths.drive_node(session, cast, node, paths.NODE_PATHS[state])
         return cast, node
@@ -45,7 +45,7 @@ def _entity_in_state(session: Session, lifecycle: Lifecycle, state: str) -> tupl
     return cast, assignment
 
 
-CASES = [(lifecycle, state) for lifecycle in (PROJECT, NODE_REPORT, REVIEW_ASSIGNMENT) for state in lifecycle.states]
+CASES = [(lifecycle, state) for lifecycle in (PROJECT, NODE, REVIEW_ASSIGNMENT) for state in lifecycle.states]
 
 
 @pytest.mark.parametrize(("lifecycle", "state"), CASES, ids=[f"{lc.name}-{s}" for lc, s in CASES])

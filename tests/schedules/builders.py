@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.dates import SHANGHAI
-from models.milestone import Milestone
+from models.node import Node
 from models.outbox import OutboxMessage
 from models.programme import Programme
 from models.roles import Role
@@ -50,21 +50,21 @@ def project_event(session: Session, cast: Cast, event: str, day: date) -> None:
     fire(session, cast.project, event, cast.actor(EVENT_ROLES[event]), now=morning(day), lifecycle="project")
 
 
-def approve_node(session: Session, cast: Cast, node: Milestone, day: date) -> None:
+def approve_node(session: Session, cast: Cast, node: Node, day: date) -> None:
     """The organisation submits, the community confirms and the district approves, all on `day`."""
     for event, role in (("submit", Role.ORGANISATION), ("confirm", Role.COMMUNITY), ("approve", Role.DISTRICT_BUREAU)):
-        fire(session, node, event, cast.actor(role), now=morning(day), lifecycle="node_report")
+        fire(session, node, event, cast.actor(role), now=morning(day), lifecycle="node")
 
 
-def waive_node(session: Session, cast: Cast, node: Milestone, day: date) -> None:
-    fire(session, node, "waive", cast.actor(Role.CITY_COORDINATOR), now=morning(day), lifecycle="node_report")
+def waive_node(session: Session, cast: Cast, node: Node, day: date) -> None:
+    fire(session, node, "waive", cast.actor(Role.CITY_COORDINATOR), now=morning(day), lifecycle="node")
 
 
 def escalations(session: Session, node_ids: set[int]) -> list[tuple[int, str, str]]:
     """(node, rung, party) of every escalation notice about these nodes, duplicates kept."""
     rows = session.execute(
         select(OutboxMessage.entity_id, OutboxMessage.dedupe_key, OutboxMessage.recipient_party).where(
-            OutboxMessage.entity_type == "node_report",
+            OutboxMessage.entity_type == "node",
             OutboxMessage.entity_id.in_(node_ids),  # type: ignore[attr-defined]
             OutboxMessage.dedupe_key.like("escalation:%"),  # type: ignore[union-attr]
         )

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from models.escalation import EscalationClaim
-from models.milestone import Milestone
+from models.node import Node
 from models.outbox import OutboxMessage
 from schedules.calendar import WorkingCalendar
 from schedules.ladder import node_ladder
@@ -18,7 +18,7 @@ from tests.schedules.builders import IMPLEMENTATION_START, approve_node, escalat
 
 CAL = WorkingCalendar()
 YEAR_END = date(2023, 9, 30)
-Script = Callable[[Milestone], date | None]  # the day a node is approved, or None: never
+Script = Callable[[Node], date | None]  # the day a node is approved, or None: never
 
 SCRIPTS: list[tuple[str, Script]] = [
     ("城关区", lambda n: CAL.add_working_days(n.due_date, -5)),  # early: nothing fires
@@ -30,7 +30,7 @@ SCRIPTS: list[tuple[str, Script]] = [
 
 
 def expected_notices(
-    session: Session, nodes: dict[int, Milestone], closes: dict[int, date | None]
+    session: Session, nodes: dict[int, Node], closes: dict[int, date | None]
 ) -> list[tuple[int, str, str]]:
     """Worked out from the ladder alone: a rung fires on its day unless the node closed before or on it."""
     ladder = node_ladder(factories.lanzhou(session).parsed_spec())
@@ -46,11 +46,11 @@ def expected_notices(
 
 def test_programme_year_each_rung_once_to_the_right_parties(session: Session) -> None:
     casts = [started_project(session, district_name=district) for district, _ in SCRIPTS]
-    nodes: dict[int, Milestone] = {}
+    nodes: dict[int, Node] = {}
     closes: dict[int, date | None] = {}
     owner = {}
     for cast, (_, script) in zip(casts, SCRIPTS, strict=True):
-        for node in factories.milestones(session, cast.project):
+        for node in factories.nodes(session, cast.project):
             assert node.id is not None
             nodes[node.id], closes[node.id], owner[node.id] = node, script(node), cast
     expected = expected_notices(session, nodes, closes)
@@ -98,33 +98,33 @@ def test_overdue_notice_says_how_late_and_street_office_gets_one_digest(session:
         session.execute(
             select(OutboxMessage).where(
                 OutboxMessage.entity_id.in_(
-                    [n.id for c in (first, second) for n in factories.milestones(session, c.project)]
+                    [n.id for c in (first, second) for n in factories.nodes(session, c.project)]
                 ),  # type: ignore[attr-defined]
-                OutboxMessage.template == "milestone_overdue",
+                OutboxMessage.template == "node_overdue",
             )
         )
         .scalars()
         .all()
     )
     by_rung = {(row.params["rung_code"], row.recipient_party, row.entity_id): row for row in rows}
-    node = factories.milestones(session, first.project)[0]
+    node = factories.nodes(session, first.project)[0]
     late = by_rung[("late-5", "district_bureau", node.id)]
     assert late.params["working_days_late"] == 5
     assert late.params["due_date"] == "2022-12-27"
     assert late.params["project_title"] == first.project.title
-    assert late.message_id == f"<escalation.node_report.{node.id}.late-5.district_bureau@sanshe.local>"
+    assert late.message_id == f"<escalation.node.{node.id}.late-5.district_bureau@sanshe.local>"
     # Both projects' late-5 notices to the same district bureau share one digest: one mail.
     district_rows = [
         row for (rung, party, _), row in by_rung.items() if rung == "late-5" and party == "district_bureau"
     ]
     assert len(district_rows) == 2
     assert len({(row.digest_key, row.recipient_address) for row in district_rows}) == 1
-    assert district_rows[0].digest_key == f"milestone_overdue:{late_5.isoformat()}"
+    assert district_rows[0].digest_key == f"node_overdue:{late_5.isoformat()}"
 
 
 def test_interrupted_sweep_rerun_gives_the_same_set(session: Session) -> None:
     casts = [started_project(session, district_name=d) for d in ("城关区", "城关区", "七里河区", "安宁区", "西固区")]
-    node_ids = {n.id for c in casts for n in factories.milestones(session, c.project)}
+    node_ids = {n.id for c in casts for n in factories.nodes(session, c.project)}
     day = date(2023, 1, 16)  # the first supervision report is 10 working days late
 
     def crash(_progress: SweepProgress) -> None:
@@ -137,7 +137,7 @@ def test_interrupted_sweep_rerun_gives_the_same_set(session: Session) -> None:
     assert 0 < len(partial) < 5 * 4
     sweep(session, as_of=day, now=morning(day), batch_size=2)
     sweep(session, as_of=day, now=morning(day), batch_size=2)
-    first_nodes = {factories.milestones(session, c.project)[0].id for c in casts}
+    first_nodes = {factories.nodes(session, c.project)[0].id for c in casts}
     expected = sorted(
         (node_id, rung, party)
         for node_id in first_nodes

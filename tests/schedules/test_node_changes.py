@@ -57,7 +57,7 @@ def test_rung_days_across_national_day_2023() -> None:
 
 def test_extension_moves_the_date_without_resending_rungs(session: Session) -> None:
     cast = started_project(session)
-    node = factories.milestones(session, cast.project)[0]  # supervision #1, due 2022-12-27
+    node = factories.nodes(session, cast.project)[0]  # supervision #1, due 2022-12-27
     sweep_days(session, date(2022, 12, 20), date(2022, 12, 28))
     assert {r for _, r, _ in escalations(session, {node.id})} == {"reminder", "late-1"}  # type: ignore[arg-type]
 
@@ -109,7 +109,7 @@ def test_extension_moves_the_date_without_resending_rungs(session: Session) -> N
     assert (node.next_rung_index, node.next_rung_on) == (2, CAL.add_working_days(date(2023, 1, 20), 5))
     audit = session.execute(
         select(AuditEvent).where(
-            AuditEvent.entity_type == "node_report", AuditEvent.entity_id == node.id, AuditEvent.event == "extend"
+            AuditEvent.entity_type == "node", AuditEvent.entity_id == node.id, AuditEvent.event == "extend"
         )
     ).scalar_one()
     assert (audit.reason, audit.actor_role, audit.details["from_due"], audit.details["to_due"]) == (
@@ -129,11 +129,11 @@ def test_extension_moves_the_date_without_resending_rungs(session: Session) -> N
 
 def test_waived_node_and_suspended_project_do_not_escalate(session: Session) -> None:
     waived, paused = started_project(session), started_project(session)
-    waived_node = factories.milestones(session, waived.project)[0]
+    waived_node = factories.nodes(session, waived.project)[0]
     waive_node(session, waived, waived_node, date(2022, 12, 1))
     project_event(session, paused, "suspend", date(2022, 12, 1))
     sweep_days(session, date(2022, 12, 1), date(2023, 1, 20))
-    node_ids = {n.id for c in (waived, paused) for n in factories.milestones(session, c.project)}
+    node_ids = {n.id for c in (waived, paused) for n in factories.nodes(session, c.project)}
     assert escalations(session, node_ids) == []  # type: ignore[arg-type]
     session.refresh(waived_node)
     assert waived_node.next_rung_on is None  # retired from the index by the sweep
@@ -141,14 +141,14 @@ def test_waived_node_and_suspended_project_do_not_escalate(session: Session) -> 
 
 def test_resume_moves_open_nodes_by_the_working_days_lost(session: Session) -> None:
     cast = started_project(session)
-    first = factories.milestones(session, cast.project)[0]
+    first = factories.nodes(session, cast.project)[0]
     factories.fire(
-        session, first, "submit", cast.actor(Role.ORGANISATION), now=morning(date(2022, 11, 1)), lifecycle="node_report"
+        session, first, "submit", cast.actor(Role.ORGANISATION), now=morning(date(2022, 11, 1)), lifecycle="node"
     )
     for event, role in (("confirm", Role.COMMUNITY), ("approve", Role.DISTRICT_BUREAU)):
-        factories.fire(session, first, event, cast.actor(role), now=morning(date(2022, 11, 1)), lifecycle="node_report")
+        factories.fire(session, first, event, cast.actor(role), now=morning(date(2022, 11, 1)), lifecycle="node")
     project_event(session, cast, "suspend", date(2022, 12, 1))
-    before = {n.id: n.due_date for n in factories.milestones(session, cast.project)}
+    before = {n.id: n.due_date for n in factories.nodes(session, cast.project)}
     moves = shift_after_suspension(
         session,
         cast.project,
@@ -201,7 +201,7 @@ def test_provisional_year_is_replanned_when_the_official_schedule_is_loaded(sess
     path.write_text(text, encoding="utf-8")
     programme = load_programme(session, path, now=DECLARATION_DAY)
     cast = started_project(session, programme=programme, start_day=date(2027, 3, 9))
-    nodes = factories.milestones(session, cast.project)
+    nodes = factories.nodes(session, cast.project)
     assert nodes and all(n.provisional for n in nodes)
     june = next(n for n in nodes if n.kind == "supervision" and n.sequence == 1)
     assert june.due_date == date(2027, 6, 9)  # a Wednesday, weekends-only
@@ -243,10 +243,10 @@ def test_bulk_addressees_match_project_recipient(session: Session) -> None:
 
 def test_the_resume_transition_shifts_open_nodes(session: Session) -> None:
     cast = started_project(session)
-    before = {n.id: n.due_date for n in factories.milestones(session, cast.project)}
+    before = {n.id: n.due_date for n in factories.nodes(session, cast.project)}
     project_event(session, cast, "suspend", date(2022, 12, 1))
     project_event(session, cast, "resume", date(2022, 12, 15))
-    after = {n.id: n.due_date for n in factories.milestones(session, cast.project)}
+    after = {n.id: n.due_date for n in factories.nodes(session, cast.project)}
     assert after == {node_id: CAL.add_working_days(due, 10) for node_id, due in before.items()}
     resumed = session.execute(
         select(AuditEvent).where(AuditEvent.entity_id == cast.project.id, AuditEvent.event == "resume")

@@ -21,7 +21,7 @@ def test_scheduler_persists_registry_jobs_in_shanghai_time(tmp_path: Path) -> No
     try:
         jobs = {j.id: j for j in scheduler.get_jobs()}
         assert set(jobs) == {j.id for j in JOBS}
-        sweep_job = jobs["enforce-milestones"]
+        sweep_job = jobs["enforce-deadlines"]
         assert sweep_job.next_run_time.utcoffset() == timedelta(hours=8)
         assert (sweep_job.next_run_time.hour, sweep_job.next_run_time.minute) == (7, 0)
         assert sweep_job.coalesce and sweep_job.max_instances == 1 and sweep_job.misfire_grace_time >= 3600
@@ -58,5 +58,5 @@ def test_each_job_runs_the_flow_its_deployment_names() -> None:
 def test_every_sweep_is_followed_by_the_dispatcher() -> None:
     ids = {j.id for j in JOBS}
     assert all(set(j.followed_by) <= ids for j in JOBS)
-    assert job("enforce-milestones").followed_by == ("dispatch-notifications",)
+    assert job("enforce-deadlines").followed_by == ("dispatch-notifications",)
     assert job("dispatch-notifications").interval_minutes == 5

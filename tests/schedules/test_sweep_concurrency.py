@@ -35,7 +35,7 @@ def test_two_sweeps_at_once_notify_each_rung_once(private_postgres: Engine) -> N
             for d in ("城关区", "城关区", "城关区", "七里河区", "七里河区", "西固区", "西固区", "安宁区")
         ]
         session.commit()
-        node_ids = {n.id for c in casts for n in factories.milestones(session, c.project)}
+        node_ids = {n.id for c in casts for n in factories.nodes(session, c.project)}
     day = date(2023, 4, 28)  # supervision #1 fully escalated; #2, mid-term and mid-audit part way
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -61,7 +61,7 @@ def test_two_sweeps_at_once_notify_each_rung_once(private_postgres: Engine) -> N
         outbox = session.execute(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dedupe_key.like("escalation:%"))
         ).scalar_one()  # type: ignore[union-attr]
-        nodes = [n for c in casts for n in factories.milestones(session, c.project)]
+        nodes = [n for c in casts for n in factories.nodes(session, c.project)]
     # Late rungs due by then, each once; reminders of nodes already past due are not sent.
     expected = sorted(
         (node.id, rung, party)

@@ -31,7 +31,7 @@ def test_each_notice_matches_the_rules_in_python(session: Session) -> None:
     )
     streetless.project.community_id = community.id  # type: ignore[assignment]
     session.flush()
-    first = {cast.project.id: factories.milestones(session, cast.project)[0] for cast in (plain, streetless)}
+    first = {cast.project.id: factories.nodes(session, cast.project)[0] for cast in (plain, streetless)}
     due = {node.due_date for node in first.values()}
     assert len(due) == 1
     reminder_day = CAL.add_working_days(due.pop(), -3)
@@ -72,9 +72,9 @@ def test_each_notice_matches_the_rules_in_python(session: Session) -> None:
             "rung_code": rung,
             "as_of": day.isoformat(),
         }
-        key = f"escalation:node_report:{node.id}:{rung}:{party.value}"
-        template = "milestone_reminder" if rung == "reminder" else "milestone_overdue"
-        assert (row.template, row.entity_type, row.entity_id) == (template, "node_report", node.id)
+        key = f"escalation:node:{node.id}:{rung}:{party.value}"
+        template = "node_reminder" if rung == "reminder" else "node_overdue"
+        assert (row.template, row.entity_type, row.entity_id) == (template, "node", node.id)
         assert (row.dedupe_key, row.message_id) == (key, f"<{key.replace(':', '.')}@sanshe.local>")
         assert row.digest_key == f"{template}:{day.isoformat()}"
         assert (row.status, row.attempts, row.next_attempt_at, row.created_at) == (
@@ -85,9 +85,9 @@ def test_each_notice_matches_the_rules_in_python(session: Session) -> None:
         )
         # The row the sweep wrote in SQL is the row the one Python builder makes of the same parts.
         written_by_python = outbox_row(
-            key=escalation_key(entity_type="node_report", entity_id=node.id, rung_code=rung, party=party),
+            key=escalation_key(entity_type="node", entity_id=node.id, rung_code=rung, party=party),
             template=template,
-            entity_type="node_report",
+            entity_type="node",
             entity_id=node.id,
             recipient=recipient,
             params=row.params,

@@ -16,9 +16,9 @@ from typer.testing import CliRunner, Result
 
 from models.audit import AuditEvent
 from models.dates import SHANGHAI
-from models.lifecycles import NODE_REPORT
+from models.lifecycles import NODE
 from models.migrate import fresh_database
-from models.milestone import Milestone
+from models.node import Node
 from models.programme import Programme
 from models.programme_loader import install_programme, parse_programme
 from models.roles import Role
@@ -77,12 +77,12 @@ def moved_nodes(engine: Engine) -> Moves:
     with Session(engine) as session:
         events = session.exec(
             select(AuditEvent)
-            .where(AuditEvent.entity_type == NODE_REPORT.name, AuditEvent.event == "replan")
+            .where(AuditEvent.entity_type == NODE.name, AuditEvent.event == "replan")
             .order_by(AuditEvent.entity_id)  # type: ignore[arg-type]
         ).all()
         moves = [(e.entity_id, e.details["from_due"], e.details["to_due"]) for e in events]
         for node_id, _, to_due in moves:
-            node = session.get(Milestone, node_id)
+            node = session.get(Node, node_id)
             assert node is not None and node.due_date.isoformat() == to_due
     return moves
 

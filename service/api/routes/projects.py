@@ -13,10 +13,10 @@ from service.api.xlsx import XLSX_RESPONSES, xlsx_response
 from service.commands.declarations import DeclarationCreate, create_declaration
 from service.excel.exporting import export_rows
 from service.fields import MAX_INT
-from service.queries import milestones as milestone_queries
+from service.queries import nodes as node_queries
 from service.queries import projects as project_queries
 from service.queries.common import MAX_PAGE_SIZE, Page
-from service.queries.milestones import MilestonePublic
+from service.queries.nodes import NodePublic
 from service.queries.projects import ProjectDetail, ProjectFilters, ProjectRow, ProjectSort
 
 router = APIRouter(prefix="/projects", tags=["projects"])
@@ -74,14 +74,12 @@ def declare_project(session: SessionDep, now: ClockDep, actor: CurrentActor, dat
     return create_declaration(session, data=data, actor=actor, now=now, today=shanghai_date(now))
 
 
-@router.get("/{project_id}/milestones", response_model=list[MilestonePublic], responses=XLSX_RESPONSES)
-def read_project_milestones(
+@router.get("/{project_id}/nodes", response_model=list[NodePublic], responses=XLSX_RESPONSES)
+def read_project_nodes(
     session: SessionDep, actor: CurrentActor, now: ClockDep, project_id: EntityId, format: Format = "json"
 ) -> Any:
-    nodes = milestone_queries.project_milestones(session, actor=actor, project_id=project_id, today=shanghai_date(now))
+    nodes = node_queries.project_nodes(session, actor=actor, project_id=project_id, today=shanghai_date(now))
     if format == "xlsx":
-        content = export_rows(
-            f"项目{project_id}节点", milestone_queries.EXPORT_COLUMNS, (n.model_dump() for n in nodes)
-        )
+        content = export_rows(f"项目{project_id}节点", node_queries.EXPORT_COLUMNS, (n.model_dump() for n in nodes))
         return xlsx_response(content, filename=f"项目{project_id}节点")
     return nodes

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from models.assignments import assign_expert
 from models.expert import Expert
-from models.milestone import Milestone
+from models.node import Node
 from models.notices import MESSAGE_ID_DOMAIN
 from models.organisation import Organisation
 from models.outbox import OutboxMessage, OutboxStatus
@@ -117,7 +117,7 @@ class Side:
     worker: SocialWorker
     expert: Expert
     project: Project
-    milestone: Milestone
+    node: Node
     assignment: ReviewAssignment
     users: dict[Role, User] = field(default_factory=dict)
 
@@ -149,7 +149,7 @@ def side(session: Session, programme: Programme | None = None) -> Side:
         worker=cast.team[0],
         expert=expert,
         project=cast.project,
-        milestone=factories.milestones(session, cast.project)[0],
+        node=factories.nodes(session, cast.project)[0],
         assignment=assignment,
     )
     built.users = {
@@ -171,8 +171,8 @@ def failed_notice(
     """A notice the dispatcher gave up on, as it leaves one: failed, with the server's answer."""
     key = uuid.uuid4().hex
     row = OutboxMessage(
-        template="milestone_overdue",
-        entity_type="node_report",
+        template="node_overdue",
+        entity_type="node",
         entity_id=1,
         recipient_party="street_office",
         recipient_name="东岗街道办事处",

@@ -127,7 +127,7 @@ def declared(
 # Who cannot see each resource's in-scope object; the actions endpoint fires every declared event of each.
 RESOURCE_HIDDEN: dict[str, frozenset[Role]] = {
     Resource.PROJECTS: frozenset(),
-    Resource.MILESTONES: frozenset({E}),
+    Resource.NODES: frozenset({E}),
     Resource.REVIEW_ASSIGNMENTS: frozenset(),
 }
 ACTION_VARIANTS = tuple(
@@ -151,7 +151,7 @@ def expect_import(role: Role, scope: str, variant: str | None) -> int:
 
 
 def audit_rule(role: Role, scope: str, variant: str | None) -> int:
-    hidden = frozenset({E}) if variant == Resource.MILESTONES else frozenset()
+    hidden = frozenset({E}) if variant == Resource.NODES else frozenset()
     return rule(200, in_hidden=hidden)(role, scope, variant)
 
 
@@ -166,7 +166,7 @@ holidays:
 def _entity(target: Side, resource: str) -> Any:
     return {
         Resource.PROJECTS: target.project,
-        Resource.MILESTONES: target.milestone,
+        Resource.NODES: target.node,
         Resource.REVIEW_ASSIGNMENTS: target.assignment,
     }[Resource(resource)]
 
@@ -290,23 +290,23 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         declared(PROJECT, "declare", 201, out_hidden=frozenset({O})),  # an organisation declares in its own name
         lambda w, t, _: _declaration_body(w, t),
     ),
-    ("GET", f"{V1}/projects/{{project_id}}/milestones"): Endpoint(
+    ("GET", f"{V1}/projects/{{project_id}}/nodes"): Endpoint(
         rule(200, in_hidden=frozenset({E})), lambda w, t, _: {"path": {"project_id": t.project.id}}
     ),
-    ("GET", f"{V1}/milestones/{{milestone_id}}"): Endpoint(
-        rule(200, in_hidden=frozenset({E})), lambda w, t, _: {"path": {"milestone_id": t.milestone.id}}
+    ("GET", f"{V1}/nodes/{{node_id}}"): Endpoint(
+        rule(200, in_hidden=frozenset({E})), lambda w, t, _: {"path": {"node_id": t.node.id}}
     ),
-    ("POST", f"{V1}/milestones/{{milestone_id}}/attachments"): Endpoint(
+    ("POST", f"{V1}/nodes/{{node_id}}/attachments"): Endpoint(
         rule(201, roles_for(ATTACHMENT_REGISTER, "upload"), out_hidden=frozenset({O})),
         lambda w, t, _: {
-            "path": {"milestone_id": t.milestone.id},
+            "path": {"node_id": t.node.id},
             "files": {"file": ("报告.pdf", PDF, "application/pdf")},
         },
     ),
-    ("POST", f"{V1}/milestones/{{milestone_id}}/extension"): Endpoint(
-        declared(BY_NAME["node_report"], "extend", 409, in_hidden=frozenset({E})),
+    ("POST", f"{V1}/nodes/{{node_id}}/extension"): Endpoint(
+        declared(BY_NAME["node"], "extend", 409, in_hidden=frozenset({E})),
         lambda w, t, _: {
-            "path": {"milestone_id": t.milestone.id},
+            "path": {"node_id": t.node.id},
             "json": {"new_due_date": "2030-01-07", "reason": "矩阵测试", "expected_version": 999},
         },
     ),
@@ -379,7 +379,7 @@ ACTIONS_ROUTE = ("POST", f"{V1}/{{resource}}/{{entity_id}}/actions/{{event}}")
 # The HTTP entry point of each declared action that is not a transition (those all go through ACTIONS_ROUTE).
 ENTRY_POINTS: dict[tuple[str, str], tuple[str, str]] = {
     ("project", "declare"): ("POST", f"{V1}/projects"),
-    ("node_report", "extend"): ("POST", f"{V1}/milestones/{{milestone_id}}/extension"),
+    ("node", "extend"): ("POST", f"{V1}/nodes/{{node_id}}/extension"),
     ("review_assignment", "assign"): ("POST", f"{V1}/review-assignments"),
     ("review_assignment", "extend_due_date"): ("POST", f"{V1}/review-assignments/{{assignment_id}}/extension"),
     ("organisation", "register"): ("POST", f"{V1}/organisations"),
@@ -387,7 +387,7 @@ ENTRY_POINTS: dict[tuple[str, str], tuple[str, str]] = {
     ("expert", "register"): ("POST", f"{V1}/experts"),
     ("programme", "load"): ("POST", f"{V1}/programmes"),
     ("official_year", "load"): ("POST", f"{V1}/calendar/official-years"),
-    ("attachment", "upload"): ("POST", f"{V1}/milestones/{{milestone_id}}/attachments"),
+    ("attachment", "upload"): ("POST", f"{V1}/nodes/{{node_id}}/attachments"),
     ("notice", "requeue"): ("POST", f"{V1}/notices/{{notice_id}}/requeue"),
 }
 

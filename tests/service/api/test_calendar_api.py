@@ -52,10 +52,10 @@ def test_loading_the_official_year_replans_a_provisional_node(session: Session, 
     (tmp_path / "later.yaml").write_text(source, encoding="utf-8")
     programme = load_programme(session, tmp_path / "later.yaml", now=DECLARATION_DAY)
     cast = started_project(session, programme=programme, start_day=date(2027, 3, 9))
-    june = next(n for n in factories.milestones(session, cast.project) if (n.kind, n.sequence) == ("supervision", 1))
+    june = next(n for n in factories.nodes(session, cast.project) if (n.kind, n.sequence) == ("supervision", 1))
     api.clock.now = datetime(2026, 12, 1, 9, tzinfo=SHANGHAI)
     coordinator = api.headers(user(session, Role.CITY_COORDINATOR, region_id=programme.region_id))
-    node_url = f"{V1}/milestones/{june.id}"
+    node_url = f"{V1}/nodes/{june.id}"
     before = api.client.get(node_url, headers=coordinator).json()
     assert (before["due_date"], before["provisional"]) == ("2027-06-09", True)  # weekends only until it is official
 

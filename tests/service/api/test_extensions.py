@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.audit import AuditEvent
-from models.milestone import Milestone
+from models.node import Node
 from models.outbox import OutboxMessage
 from models.review import ReviewAssignment
 from models.roles import Role
@@ -22,7 +22,7 @@ CAL = WorkingCalendar()
 
 def test_node_extension_moves_the_date_audits_it_and_sends_no_rung_twice(session: Session, api: Api) -> None:
     cast = started_project(session)
-    node = factories.milestones(session, cast.project)[0]  # supervision #1, due 2022-12-27
+    node = factories.nodes(session, cast.project)[0]  # supervision #1, due 2022-12-27
     for day in (date(2022, 12, 22), date(2022, 12, 28)):  # the reminder, then late-1 to community and street
         sweep(session, as_of=day, now=morning(day))
     sent = escalations(session, {node.id})  # type: ignore[arg-type]
@@ -30,7 +30,7 @@ def test_node_extension_moves_the_date_audits_it_and_sends_no_rung_twice(session
     api.clock.now = morning(date(2022, 12, 29))  # before the tokens: they are dated by this clock
     coordinator = api.headers(user(session, Role.CITY_COORDINATOR, region_id=cast.programme.region_id))
     district = api.headers(user(session, Role.DISTRICT_BUREAU, region_id=cast.actor(Role.DISTRICT_BUREAU).region_id))
-    url = f"{V1}/milestones/{node.id}/extension"
+    url = f"{V1}/nodes/{node.id}/extension"
 
     body = {"new_due_date": "2023-01-20", "reason": "疫情防控，延期报送", "expected_version": node.version}
     assert api.client.post(url, headers=district, json=body).status_code == 403
@@ -45,12 +45,12 @@ def test_node_extension_moves_the_date_audits_it_and_sends_no_rung_twice(session
     assert "waive" in {a["event"] for a in detail["allowed_actions"]}
 
     session.expire_all()
-    moved = session.get(Milestone, node.id)
+    moved = session.get(Node, node.id)
     assert moved is not None and moved.due_date == date(2023, 1, 20) and moved.version == detail["version"]
     assert moved.next_rung_index == 2  # reminder and late-1 are spent: late-5 is next, from the new date
     audit = session.execute(
         select(AuditEvent).where(
-            AuditEvent.entity_id == node.id, AuditEvent.event == "extend", AuditEvent.entity_type == "node_report"
+            AuditEvent.entity_id == node.id, AuditEvent.event == "extend", AuditEvent.entity_type == "node"
         )
     ).scalar_one()
     assert (audit.reason, audit.actor_role, audit.details["from_due"], audit.details["to_due"]) == (

@@ -186,12 +186,12 @@ def test_lanzhou_journey(session: Session, api: Api) -> None:
     for event in ("open_review", "select", "contract", "start"):
         project = _fire(api, coordinator, "projects", project, event)
     assert project["state"] == "in_progress"
-    node = api.client.get(f"{V1}/projects/{project['id']}/milestones", headers=chengguan["org"]).json()[0]
+    node = api.client.get(f"{V1}/projects/{project['id']}/nodes", headers=chengguan["org"]).json()[0]
 
     # The organisation uploads its report and submits; the community confirms with its opinion.
     stored = _upload(
         api,
-        f"{V1}/milestones/{node['id']}/attachments",
+        f"{V1}/nodes/{node['id']}/attachments",
         chengguan["org"],
         "督导报告.pdf",
         b"%PDF-1.4 report",
@@ -201,36 +201,36 @@ def test_lanzhou_journey(session: Session, api: Api) -> None:
     node = _fire(
         api,
         chengguan["org"],
-        "milestones",
+        "nodes",
         node,
         "submit",
         payload={"summary": "本期开展个案 12 个", "attachments": [stored.json()["path"]]},
     )
-    node = _fire(api, chengguan["community"], "milestones", node, "confirm", payload={"opinion": "情况属实"})
+    node = _fire(api, chengguan["community"], "nodes", node, "confirm", payload={"opinion": "情况属实"})
 
     # The organisation cannot approve its own report; its district bureau can.
     own_approval = api.client.post(
-        f"{V1}/milestones/{node['id']}/actions/approve",
+        f"{V1}/nodes/{node['id']}/actions/approve",
         headers=chengguan["org"],
         json={"expected_version": node["version"]},
     )
     assert own_approval.status_code == 403 and own_approval.json()["code"] == "role_not_allowed"
     assert (
         api.client.post(
-            f"{V1}/milestones/{node['id']}/actions/approve",
+            f"{V1}/nodes/{node['id']}/actions/approve",
             headers=qilihe["bureau"],
             json={"expected_version": node["version"]},
         ).status_code
         == 404
     )
-    node = _fire(api, chengguan["bureau"], "milestones", node, "approve")
+    node = _fire(api, chengguan["bureau"], "nodes", node, "approve")
     assert node["state"] == "approved"
-    detail = api.client.get(f"{V1}/milestones/{node['id']}", headers=chengguan["org"]).json()
+    detail = api.client.get(f"{V1}/nodes/{node['id']}", headers=chengguan["org"]).json()
     assert detail["versions"][0]["attachments"] == [stored.json()["path"]]
     assert detail["versions"][0]["community_opinion"] == "情况属实"
 
     # The audit trail and the filtered list, as JSON and as workbooks.
-    trail = api.client.get(f"{V1}/milestones/{node['id']}/audit", headers=chengguan["bureau"]).json()
+    trail = api.client.get(f"{V1}/nodes/{node['id']}/audit", headers=chengguan["bureau"]).json()
     assert [e["event"] for e in trail] == ["submit", "confirm", "approve"]
     admin = _login(api, admin_account)
     book = api.client.get(f"{V1}/projects/{project['id']}/audit", headers=admin, params={"format": "xlsx"})

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from models.assignments import assign_expert
-from models.milestone import Milestone
+from models.node import Node
 from models.project import Project
 from models.region import Region, RegionLevel
 from models.regions import ensure_region
@@ -168,16 +168,14 @@ def test_project_list_is_what_can_see_allows(world: World) -> None:
     assert any(0 < len(s & {p.id for p in world.projects}) < len(world.projects) for s in seen)
 
 
-def test_milestone_lists_are_what_can_see_allows(world: World) -> None:
+def test_node_lists_are_what_can_see_allows(world: World) -> None:
     wrong = []
     for account in world.users:
         actor = actor_of(account)
         for project in world.projects:
-            nodes = world.session.exec(select(Milestone).where(Milestone.project_id == project.id)).all()
+            nodes = world.session.exec(select(Node).where(Node.project_id == project.id)).all()
             visible = {n.id for n in nodes if can_see(world.session, actor, n)}
-            response = world.api.client.get(
-                f"{V1}/projects/{project.id}/milestones", headers=world.api.headers(account)
-            )
+            response = world.api.client.get(f"{V1}/projects/{project.id}/nodes", headers=world.api.headers(account))
             listed = {n["id"] for n in response.json()} if response.status_code == 200 else set()
             if response.status_code not in (200, 404) or listed != visible:
                 wrong.append(
@@ -187,7 +185,7 @@ def test_milestone_lists_are_what_can_see_allows(world: World) -> None:
             if response.status_code == 200 and not can_see(world.session, actor, project):
                 wrong.append(f"{_label(account)} project {project.id}: listed the nodes of a project it cannot see")
     assert not wrong, "\n".join(wrong)
-    assert world.session.exec(select(Milestone).where(Milestone.project_id == world.projects[0].id)).first()
+    assert world.session.exec(select(Node).where(Node.project_id == world.projects[0].id)).first()
 
 
 def test_review_assignment_list_is_what_can_see_allows(world: World) -> None:

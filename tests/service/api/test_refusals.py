@@ -7,7 +7,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.audit import AuditEvent
-from models.milestone import Milestone, NodeReportVersion
+from models.node import Node, NodeReportVersion
 from models.roles import Role
 from service.files import ATTACHMENT
 from tests.service.api.builders import PASSWORD, Api, side, user
@@ -20,13 +20,13 @@ def _stored(files_dir: Path) -> list[Path]:
     return [p for p in files_dir.rglob("*") if p.is_file()] if files_dir.exists() else []
 
 
-def _rows(session: Session, milestone: Milestone) -> tuple[int, int, int]:
+def _rows(session: Session, node: Node) -> tuple[int, int, int]:
     session.expire_all()
-    node = session.get(Milestone, milestone.id)
-    assert node is not None
+    fresh = session.get(Node, node.id)
+    assert fresh is not None
     versions = session.exec(select(func.count()).select_from(NodeReportVersion)).one()
     audits = session.exec(select(func.count()).select_from(AuditEvent)).one()
-    return versions, audits, node.version
+    return versions, audits, fresh.version
 
 
 REFUSED = [  # (file name, content, status, code, words the detail must hold)
@@ -39,15 +39,15 @@ REFUSED = [  # (file name, content, status, code, words the detail must hold)
 def test_refused_attachments_store_nothing(session: Session, api: Api) -> None:
     world = side(session)
     organisation = api.headers(world.users[Role.ORGANISATION])
-    url = f"{V1}/milestones/{world.milestone.id}/attachments"
-    before = _rows(session, world.milestone)
+    url = f"{V1}/nodes/{world.node.id}/attachments"
+    before = _rows(session, world.node)
     for filename, content, status, code, words in REFUSED:
         refused = api.client.post(url, headers=organisation, files={"file": (filename, content, "application/pdf")})
         assert refused.status_code == status, refused.text
         assert refused.headers["content-type"] == PROBLEM
         problem = refused.json()
         assert problem["code"] == code and problem["status"] == status and words in problem["detail"], problem
-        assert _stored(api.settings.files_dir) == [] and _rows(session, world.milestone) == before
+        assert _stored(api.settings.files_dir) == [] and _rows(session, world.node) == before
 
     accepted = api.client.post(
         url, headers=organisation, files={"file": ("报告.pdf", b"%PDF-1.4 ok", "application/pdf")}

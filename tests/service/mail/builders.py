@@ -60,7 +60,7 @@ def sweep_row(
     dedupe = unique("rung-")
     row = OutboxMessage(
         template=template,
-        entity_type="milestone",
+        entity_type="node",
         entity_id=1,
         recipient_party="street_office",
         recipient_name=name,

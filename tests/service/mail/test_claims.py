@@ -22,8 +22,7 @@ def committed_rows(engine: Engine) -> Iterator[list[int]]:
     """Rows other connections can see (so committed), removed again afterwards."""
     with Session(engine) as session:
         made = [
-            sweep_row(session, template="milestone_overdue", address=address(), digest_key=None, now=NOW)
-            for _ in range(20)
+            sweep_row(session, template="node_overdue", address=address(), digest_key=None, now=NOW) for _ in range(20)
         ]
         session.commit()
         ids = [row.id for row in made if row.id is not None]
@@ -62,5 +61,5 @@ def test_a_lease_holds_until_it_ends(engine: Engine, committed_rows: list[int]) 
 
 
 def test_rows_not_yet_due_stay(session: Session) -> None:
-    row = sweep_row(session, template="milestone_overdue", address=address(), digest_key=None, now=NOW + LEASE)
+    row = sweep_row(session, template="node_overdue", address=address(), digest_key=None, now=NOW + LEASE)
     assert row.id not in {n.id for n in claim_due(session, now=NOW, worker="a", limit=100, lease=LEASE)}

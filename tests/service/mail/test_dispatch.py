@@ -105,7 +105,7 @@ def test_a_digest_goes_out_as_one_mail_per_office(session: Session, catcher: Cat
     late = [
         sweep_row(
             session,
-            template="milestone_overdue",
+            template="node_overdue",
             address=office,
             digest_key=digest,
             now=now,
@@ -119,7 +119,7 @@ def test_a_digest_goes_out_as_one_mail_per_office(session: Session, catcher: Cat
     ]
     elsewhere = sweep_row(
         session,
-        template="milestone_overdue",
+        template="node_overdue",
         address=other_office,
         digest_key=digest,
         now=now,
@@ -147,7 +147,7 @@ def test_a_550_fails_that_notice_only(session: Session, catcher: CatcherProcess)
     good = [
         sweep_row(
             session,
-            template="milestone_reminder",
+            template="node_reminder",
             address=address(),
             digest_key=None,
             now=now,
@@ -156,8 +156,8 @@ def test_a_550_fails_that_notice_only(session: Session, catcher: CatcherProcess)
         )
         for _ in range(3)
     ]
-    refused = sweep_row(session, template="milestone_reminder", address=REFUSED, digest_key=None, now=now)
-    nowhere = sweep_row(session, template="milestone_reminder", address=None, digest_key=None, now=now)
+    refused = sweep_row(session, template="node_reminder", address=REFUSED, digest_key=None, now=now)
+    nowhere = sweep_row(session, template="node_reminder", address=None, digest_key=None, now=now)
 
     report = dispatch(session, catcher, now=now)
 
@@ -174,7 +174,7 @@ def test_outage_loses_nothing_and_each_notice_goes_once(session: Session, own_ca
     notices = [
         sweep_row(
             session,
-            template="milestone_overdue",
+            template="node_overdue",
             address=address(),
             digest_key=None,
             now=now,
@@ -204,7 +204,7 @@ def test_outage_loses_nothing_and_each_notice_goes_once(session: Session, own_ca
 
 
 def test_retries_are_bounded(session: Session, own_catcher: CatcherProcess) -> None:
-    row = sweep_row(session, template="milestone_overdue", address=address(), digest_key=None, now=LATER)
+    row = sweep_row(session, template="node_overdue", address=address(), digest_key=None, now=LATER)
     own_catcher.stop()
     now = LATER
     for _ in range(3):  # options(): max_attempts=3
@@ -219,7 +219,7 @@ def test_a_crash_between_send_and_mark_yields_at_most_one_duplicate(session: Ses
     now = LATER
     row = sweep_row(
         session,
-        template="milestone_overdue",
+        template="node_overdue",
         address=address(),
         digest_key=None,
         now=now,
@@ -268,7 +268,7 @@ def test_the_console_lists_caught_mail_decoded(session: Session, catcher: Catche
 
 
 def test_the_coordinator_sees_a_failure_and_can_send_it_again(session: Session, catcher: CatcherProcess) -> None:
-    row = sweep_row(session, template="milestone_overdue", address=REFUSED, digest_key=None, now=LATER)
+    row = sweep_row(session, template="node_overdue", address=REFUSED, digest_key=None, now=LATER)
     dispatch(session, catcher, now=LATER)
     session.expire_all()  # as the console's own request would: the dispatcher wrote with plain UPDATEs
     (failed,) = [f for f in list_failed_notices(session, limit=1000) if f.id == row.id]

@@ -74,7 +74,7 @@ def fire_every_noticed_event(session: Session) -> None:
     for walk in PROJECT_WALKS:
         paths.drive_project(session, factories.cast(session), walk)
     cast, _ = paths.in_progress_node(session)
-    for node, walk in zip(factories.milestones(session, cast.project), NODE_WALKS, strict=False):
+    for node, walk in zip(factories.nodes(session, cast.project), NODE_WALKS, strict=False):
         paths.drive_node(session, cast, node, walk)
     for walk in ASSIGNMENT_WALKS:
         cast, assignment = paths.offered_assignment(session)
@@ -101,7 +101,7 @@ def assign_extend_and_sweep_a_review(session: Session) -> None:
 def sweep_and_bulletin_a_late_node(session: Session, files_dir: Path) -> None:
     """A node reminded, then late to every rung; then the quarter's bulletin that lists it."""
     cast = started_project(session, district_name="七里河区")
-    node = factories.milestones(session, cast.project)[0]
+    node = factories.nodes(session, cast.project)[0]
     for day in (CAL.add_working_days(node.due_date, -3), CAL.add_working_days(node.due_date, 10)):
         sweep(session, as_of=day, now=morning(day))
     last = CAL.add_working_days(node.due_date, 10)

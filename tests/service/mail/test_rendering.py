@@ -14,7 +14,7 @@ from service.mail.compose import Undeliverable, compose, group_into_mails, parse
 from service.mail.rendering import render_notice
 from tests.service.mail.builders import PUBLIC_URL, SENDER
 
-SWEEP_TEMPLATES = ["milestone_reminder", "milestone_overdue", "review_reminder", "review_overdue", "bulletin_published"]
+SWEEP_TEMPLATES = ["node_reminder", "node_overdue", "review_reminder", "review_overdue", "bulletin_published"]
 TEMPLATES = sorted(
     {notice.template for lifecycle in LIFECYCLES for event in lifecycle.events for notice in event.notices}
     | {"review_assigned", "review_extended"}
@@ -62,7 +62,7 @@ def test_sweep_rows_show_what_is_there_and_escape_html() -> None:
         },
         {"node_title": "中期报告"},  # nothing else: still a line, under a placeholder project
     ]
-    rendered = render_notice("milestone_overdue", rows, recipient_name="东岗街道办事处", public_url=PUBLIC_URL)
+    rendered = render_notice("node_overdue", rows, recipient_name="东岗街道办事处", public_url=PUBLIC_URL)
     assert "节点逾期通知（2 项）" in rendered.subject
     assert "已逾期（工作日）：3" in rendered.text and "extra_note：需电话督办" in rendered.text
     assert "（未注明项目）" in rendered.text and "中期报告" in rendered.text
@@ -104,8 +104,8 @@ def test_the_wire_format_is_exactly_email_policy_smtp() -> None:
 
 
 def test_digest_groups_by_digest_key_and_address() -> None:
-    a = [notice(i, "milestone_overdue", {"node_title": f"节点{i}"}, digest="sweep-1") for i in (1, 2, 3)]
-    other_office = notice(4, "milestone_overdue", {}, digest="sweep-1", address="other@example.cn")
+    a = [notice(i, "node_overdue", {"node_title": f"节点{i}"}, digest="sweep-1") for i in (1, 2, 3)]
+    other_office = notice(4, "node_overdue", {}, digest="sweep-1", address="other@example.cn")
     alone = [notice(5, "project_started", {}), notice(6, "project_started", {})]
     groups = group_into_mails([a[1], other_office, *alone, a[0], a[2]])
     assert sorted(tuple(n.id for n in g) for g in groups) == [(1, 2, 3), (4,), (5,), (6,)]

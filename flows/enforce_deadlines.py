@@ -28,8 +28,8 @@ from schedules.sweep import (
     session_steps,
 )
 
-SWEEP_LIMIT = "milestone-sweep"
-ARTIFACT_KEY = "milestone-sweep"
+SWEEP_LIMIT = "deadline-sweep"
+ARTIFACT_KEY = "deadline-sweep"
 
 
 class SweepRequest(DayRequest):
@@ -101,8 +101,8 @@ def log_progress(progress: SweepProgress) -> None:
     get_run_logger().info(progress.line())
 
 
-@flow(name="enforce-milestones", flow_run_name=day_run_name("sweep"))
-def enforce_milestones(request: SweepRequest) -> SweepReport:
+@flow(name="enforce-deadlines", flow_run_name=day_run_name("sweep"))
+def enforce_deadlines(request: SweepRequest) -> SweepReport:
     """Claim every rung due by `as_of`, a task per batch, then publish the per-district table."""
     as_of, now = request.moment()
     tag_current_flow_run(programme_tags(as_of))

@@ -6,8 +6,8 @@ from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from models.errors import OutOfScope
-from models.lifecycles import NODE_REPORT
-from models.milestone import Milestone, NodeReportVersion
+from models.lifecycles import NODE
+from models.node import Node, NodeReportVersion
 from models.roles import Actor, Role
 from models.scope import can_see
 from service.queries.common import StateView, state_view
@@ -22,7 +22,7 @@ EXPORT_COLUMNS: list[tuple[str, str]] = [
 ]
 
 
-class MilestonePublic(StateView):
+class NodePublic(StateView):
     id: int
     project_id: int
     kind: str
@@ -44,52 +44,50 @@ class ReportVersionPublic(BaseModel):
     review_comment: str | None
 
 
-class MilestoneDetail(MilestonePublic):
+class NodeDetail(NodePublic):
     versions: list[ReportVersionPublic]
 
 
-def _public(milestone: Milestone, actor: Actor, today: date) -> MilestonePublic:
-    assert milestone.id is not None
-    return MilestonePublic(
-        id=milestone.id,
-        project_id=milestone.project_id,
-        kind=milestone.kind,
-        sequence=milestone.sequence,
-        title=milestone.title,
-        due_date=milestone.due_date,
-        planned_from=milestone.planned_from,
-        provisional=milestone.provisional,
-        overdue=milestone.state not in NODE_REPORT.group("closed") and milestone.due_date < today,
-        **state_view(NODE_REPORT, milestone, actor),
+def _public(node: Node, actor: Actor, today: date) -> NodePublic:
+    assert node.id is not None
+    return NodePublic(
+        id=node.id,
+        project_id=node.project_id,
+        kind=node.kind,
+        sequence=node.sequence,
+        title=node.title,
+        due_date=node.due_date,
+        planned_from=node.planned_from,
+        provisional=node.provisional,
+        overdue=node.state not in NODE.group("closed") and node.due_date < today,
+        **state_view(NODE, node, actor),
     )
 
 
-def get_milestone(session: Session, *, actor: Actor, milestone_id: int) -> Milestone:
-    milestone = session.get(Milestone, milestone_id)
-    if milestone is None or not can_see(session, actor, milestone):
+def get_node(session: Session, *, actor: Actor, node_id: int) -> Node:
+    node = session.get(Node, node_id)
+    if node is None or not can_see(session, actor, node):
         raise OutOfScope("节点报告不存在或不在您的管辖范围内")
-    return milestone
+    return node
 
 
-def project_milestones(session: Session, *, actor: Actor, project_id: int, today: date) -> list[MilestonePublic]:
+def project_nodes(session: Session, *, actor: Actor, project_id: int, today: date) -> list[NodePublic]:
     """The nodes of one project in due order; experts, who see declarations only, get 'not found'."""
     project = get_project(session, actor=actor, project_id=project_id)
     if actor.role is Role.EXPERT:  # as in can_see: experts see declarations, not node reports
         raise OutOfScope("项目不存在或不在您的管辖范围内")
     nodes = session.exec(
-        select(Milestone).where(Milestone.project_id == project.id).order_by(Milestone.due_date, Milestone.id)  # type: ignore[arg-type]
+        select(Node).where(Node.project_id == project.id).order_by(Node.due_date, Node.id)  # type: ignore[arg-type]
     ).all()
     return [_public(node, actor, today) for node in nodes]
 
 
-def milestone_detail(session: Session, *, actor: Actor, milestone_id: int, today: date) -> MilestoneDetail:
-    milestone = get_milestone(session, actor=actor, milestone_id=milestone_id)
+def node_detail(session: Session, *, actor: Actor, node_id: int, today: date) -> NodeDetail:
+    node = get_node(session, actor=actor, node_id=node_id)
     versions = session.exec(
-        select(NodeReportVersion)
-        .where(NodeReportVersion.milestone_id == milestone.id)
-        .order_by(NodeReportVersion.number)  # type: ignore[arg-type]
+        select(NodeReportVersion).where(NodeReportVersion.node_id == node.id).order_by(NodeReportVersion.number)  # type: ignore[arg-type]
     ).all()
-    return MilestoneDetail(
-        **_public(milestone, actor, today).model_dump(),
+    return NodeDetail(
+        **_public(node, actor, today).model_dump(),
         versions=[ReportVersionPublic.model_validate(v, from_attributes=True) for v in versions],
     )

@@ -10,30 +10,30 @@ from models.roles import Actor
 from service.api.deps import ClockDep, CurrentActor, SessionDep, SettingsDep, permitted
 from service.api.params import EntityId
 from service.api.problems import problem_responses
-from service.commands.extensions import MilestoneExtension, extend_milestone
-from service.commands.uploads import AttachmentStored, attach_to_milestone
-from service.queries.milestones import MilestoneDetail, milestone_detail
+from service.commands.extensions import NodeExtension, extend_node
+from service.commands.uploads import AttachmentStored, attach_to_node
+from service.queries.nodes import NodeDetail, node_detail
 
-router = APIRouter(prefix="/milestones", tags=["milestones"])
-
-
-@router.get("/{milestone_id}")
-def read_milestone(session: SessionDep, actor: CurrentActor, now: ClockDep, milestone_id: EntityId) -> MilestoneDetail:
-    return milestone_detail(session, actor=actor, milestone_id=milestone_id, today=shanghai_date(now))
+router = APIRouter(prefix="/nodes", tags=["nodes"])
 
 
-@router.post("/{milestone_id}/attachments", status_code=status.HTTP_201_CREATED, responses=problem_responses(413, 415))
+@router.get("/{node_id}")
+def read_node(session: SessionDep, actor: CurrentActor, now: ClockDep, node_id: EntityId) -> NodeDetail:
+    return node_detail(session, actor=actor, node_id=node_id, today=shanghai_date(now))
+
+
+@router.post("/{node_id}/attachments", status_code=status.HTTP_201_CREATED, responses=problem_responses(413, 415))
 def upload_attachment(
     session: SessionDep,
     settings: SettingsDep,
     actor: Annotated[Actor, Depends(permitted(ATTACHMENT_REGISTER, "upload"))],
-    milestone_id: EntityId,
+    node_id: EntityId,
     file: UploadFile,
 ) -> AttachmentStored:
     """上传节点报告附件（PDF、图片、Word、Excel）；提交报告时在 payload.attachments 中引用返回的 path。"""
-    return attach_to_milestone(
+    return attach_to_node(
         session,
-        milestone_id=milestone_id,
+        node_id=node_id,
         filename=file.filename or "attachment",
         stream=file.file,
         actor=actor,
@@ -41,9 +41,9 @@ def upload_attachment(
     )
 
 
-@router.post("/{milestone_id}/extension")
+@router.post("/{node_id}/extension")
 def extend(
-    session: SessionDep, now: ClockDep, actor: CurrentActor, milestone_id: EntityId, data: MilestoneExtension
-) -> MilestoneDetail:
+    session: SessionDep, now: ClockDep, actor: CurrentActor, node_id: EntityId, data: NodeExtension
+) -> NodeDetail:
     """批准节点延期（须写明理由，记入审计）；已发出的督办不会重发，之后的督办从新的截止日期起算。"""
-    return extend_milestone(session, milestone_id=milestone_id, data=data, actor=actor, now=now)
+    return extend_node(session, node_id=node_id, data=data, actor=actor, now=now)

@@ -19,7 +19,7 @@ from prefect.flow_engine import run_flow
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from flows.enforce_milestones import ARTIFACT_KEY, SweepReport, SweepRequest, enforce_milestones
+from flows.enforce_deadlines import ARTIFACT_KEY, SweepReport, SweepRequest, enforce_deadlines
 from tests import factories
 from tests.flows.deadline_db import fresh_flow_database
 from tests.schedules.builders import escalations, morning, started_project
@@ -37,11 +37,11 @@ def test_one_flow_run_per_sweep_with_artifact_and_tags(flow_db: Engine, caplog: 
             started_project(session, programme=programme, district_name=d) for d in ("城关区", "城关区", "七里河区")
         ]
         session.commit()
-        node_ids = {n.id for c in casts for n in factories.milestones(session, c.project)}
+        node_ids = {n.id for c in casts for n in factories.nodes(session, c.project)}
     day = date(2023, 1, 16)
 
-    report = enforce_milestones(SweepRequest(as_of=day, now=morning(day), batch_size=2))
-    again = enforce_milestones(SweepRequest(as_of=day, now=morning(day), batch_size=2))
+    report = enforce_deadlines(SweepRequest(as_of=day, now=morning(day), batch_size=2))
+    again = enforce_deadlines(SweepRequest(as_of=day, now=morning(day), batch_size=2))
 
     assert (report.due_nodes, report.batches) == (3, 2)
     progress = [r.getMessage() for r in caplog.records if "批完成" in r.getMessage()]
@@ -78,18 +78,18 @@ def test_a_deployment_run_of_the_bare_flow_carries_programme_and_day(flow_db: En
         session.commit()
     day = date(2023, 1, 16)
     request = {"as_of": None, "now": morning(day).isoformat(), "batch_size": 2}  # as the registry leaves as_of
-    deployment_id = enforce_milestones.to_deployment(
-        name=f"sweep-test-{uuid4().hex[:8]}", parameters={"request": request}, tags=["sanshe", "job:enforce-milestones"]
+    deployment_id = enforce_deadlines.to_deployment(
+        name=f"sweep-test-{uuid4().hex[:8]}", parameters={"request": request}, tags=["sanshe", "job:enforce-deadlines"]
     ).apply()
     with get_client(sync_client=True) as client:
         flow_run = client.create_flow_run_from_deployment(deployment_id)
-    report = run_flow(enforce_milestones, flow_run=flow_run)
+    report = run_flow(enforce_deadlines, flow_run=flow_run)
 
     assert isinstance(report, SweepReport) and (report.as_of, report.due_nodes) == (day, 1)
     with get_client(sync_client=True) as client:
         finished = client.read_flow_run(flow_run.id)
     assert finished.deployment_id == deployment_id and finished.name == f"sweep-{day}"
-    assert set(finished.tags) == {"sanshe", "job:enforce-milestones", "programme:lanzhou-2022", f"as_of:{day}"}
+    assert set(finished.tags) == {"sanshe", "job:enforce-deadlines", "programme:lanzhou-2022", f"as_of:{day}"}
     assert finished.state is not None and finished.state.is_completed()
 
 

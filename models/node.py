@@ -1,6 +1,6 @@
 """Dated nodes of a project (节点) and the versions of the report submitted for each.
 
-A milestone row carries the node-report lifecycle state: one node, one report, many versions.
+A node row carries the node-report lifecycle state: one node, one report, many versions.
 """
 
 from datetime import date, datetime
@@ -12,24 +12,24 @@ from sqlmodel import Field, SQLModel
 from models.columns import aware_datetime_column, json_column
 
 
-class Milestone(SQLModel, table=True):
+class Node(SQLModel, table=True):
     __table_args__ = (
-        UniqueConstraint("project_id", "kind", "sequence", name="uq_milestone_node"),
+        UniqueConstraint("project_id", "kind", "sequence", name="uq_node_project_kind_sequence"),
         # The sweep reads only the nodes whose next rung is due: its cost follows the work due now. Partial:
         # closed nodes and spent ladders (NULL) are most nodes in time and need no entry.
         Index(
-            "ix_milestone_next_rung",
+            "ix_node_next_rung",
             "next_rung_on",
             "id",
             sqlite_where=text("next_rung_on IS NOT NULL"),
             postgresql_where=text("next_rung_on IS NOT NULL"),
         ),
         # "Has an overdue open node" is answered from the index alone, per project.
-        Index("ix_milestone_project_state_due", "project_id", "state", "due_date"),
+        Index("ix_node_project_state_due", "project_id", "state", "due_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    # No index of its own: uq_milestone_node and ix_milestone_project_state_due lead with it, and every
+    # No index of its own: uq_node_project_kind_sequence and ix_node_project_state_due lead with it, and every
     # index more is one more entry to write each time the sweep moves a node to its next rung.
     project_id: int = Field(foreign_key="project.id")
     kind: str = Field(max_length=40)  # progress, supervision, mid_term, audit, final, …
@@ -47,10 +47,10 @@ class Milestone(SQLModel, table=True):
 
 
 class NodeReportVersion(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("milestone_id", "number", name="uq_report_version"),)
+    __table_args__ = (UniqueConstraint("node_id", "number", name="uq_report_version"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    milestone_id: int = Field(foreign_key="milestone.id", index=True)
+    node_id: int = Field(foreign_key="node.id", index=True)
     number: int
     summary: str = Field(max_length=10000)
     attachments: list[str] = Field(default_factory=list, sa_column=json_column())  # file references
