@@ -24,7 +24,7 @@ from models.organisation import Organisation
 from models.programme_loader import load_programme
 from models.project import Project
 from models.region import Region, RegionLevel
-from models.regions import ensure_region
+from models.region_tree import ensure_region
 from models.roles import Role
 from service.app import create_app
 from service.auth import create_access_token, create_user

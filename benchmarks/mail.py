@@ -26,9 +26,9 @@ from benchmarks.sweep import database
 from models.notices import MESSAGE_ID_DOMAIN
 from models.outbox import OutboxMessage, OutboxStatus
 from service.mail.catcher import CatcherProcess
-from service.mail.claims import ClaimedNotice
 from service.mail.compose import OutgoingMail, compose, parse_sender
 from service.mail.dispatcher import DispatchOptions, dispatch_due
+from service.mail.outbox_leases import ClaimedNotice
 from service.mail.transport import SmtpConfig, SmtpPool
 
 log = logging.getLogger("benchmarks.mail")

@@ -27,7 +27,7 @@ from models.migrate import fresh_database
 from models.outbox import OutboxMessage
 from models.programme_loader import load_programme
 from models.region import Region, RegionLevel
-from models.regions import ensure_region
+from models.region_tree import ensure_region
 from schedules.calendar import WorkingCalendar
 from schedules.sweep import sweep
 

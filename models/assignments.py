@@ -10,13 +10,13 @@ from models.audit import AuditEvent
 from models.authority import authorize, refuse_unless_guards_pass
 from models.expert import Expert
 from models.guards import new_due_date
-from models.lifecycle import TransitionContext
 from models.lifecycles import PROJECT, REVIEW_ASSIGNMENT
 from models.notices import queue_notice
 from models.project import Project
 from models.recipients import expert_recipient
 from models.review import ReviewAssignment
 from models.roles import Actor
+from models.statemachine import TransitionContext
 from models.transition import record_creation
 
 ASSIGN_EVENT = "assign"

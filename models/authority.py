@@ -14,9 +14,9 @@ from models.errors import (
     UnknownEvent,
     VersionRequired,
 )
-from models.lifecycle import Action, Event, Lifecycle, Register, TransitionContext
 from models.roles import ROLE_LABELS_ZH, Actor, Role
 from models.scope import can_see
+from models.statemachine import Action, Event, Lifecycle, Register, TransitionContext
 
 Subject = Lifecycle | Register
 

@@ -12,7 +12,7 @@ from models.organisation import Organisation
 from models.programme import Programme
 from models.project import BudgetLine, Project, ProjectTeamMember
 from models.region import Region, RegionLevel
-from models.regions import ancestor_at
+from models.region_tree import ancestor_at
 from models.roles import Actor
 from models.transition import record_creation
 

@@ -3,9 +3,9 @@
 import sys
 from pathlib import Path
 
-from models.lifecycle import Action
 from models.lifecycles import LIFECYCLES, REGISTERS
 from models.roles import ROLE_LABELS_ZH
+from models.statemachine import Action
 
 START, END = "<!-- lifecycles:start -->", "<!-- lifecycles:end -->"
 

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import select
 
-from models.lifecycle import TransitionContext
 from models.node import NodeReportVersion
 from models.organisation import CreditEntry, CreditKind
 from models.review import ReviewScore
+from models.statemachine import TransitionContext
 
 
 def blacklist_organisation(ctx: TransitionContext) -> dict[str, Any]:

@@ -15,14 +15,14 @@ from models.dates import shanghai_date
 from models.eligibility import declaration_violations
 from models.errors import RuleViolation
 from models.expert import Expert, ExpertConflict
-from models.lifecycle import Guard, TransitionContext
 from models.node import Node
 from models.programme import Programme, ProgrammeQuota
 from models.programme_spec import ProgrammeSpec
 from models.project import BudgetLine, Project
 from models.region import Region, RegionLevel
-from models.regions import ancestor_at
+from models.region_tree import ancestor_at
 from models.scope import project_of
+from models.statemachine import Guard, TransitionContext
 
 
 def spec_of(ctx: TransitionContext) -> ProgrammeSpec:

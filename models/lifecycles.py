@@ -9,7 +9,6 @@ from typing import Any
 
 from models import guards
 from models.expert import Expert
-from models.lifecycle import Creation, Event, Lifecycle, Notice, Register
 from models.node import Node
 from models.organisation import Organisation
 from models.parties import Party
@@ -17,6 +16,7 @@ from models.project import Project
 from models.review import ReviewAssignment
 from models.roles import Role
 from models.social_worker import SocialWorker
+from models.statemachine import Creation, Event, Lifecycle, Notice, Register
 
 COORDINATOR = frozenset({Role.CITY_COORDINATOR})
 BUREAUS = frozenset({Role.CITY_COORDINATOR, Role.DISTRICT_BUREAU})

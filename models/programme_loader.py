@@ -12,7 +12,7 @@ from models.errors import InvalidProgramme
 from models.programme import Programme, ProgrammeQuota
 from models.programme_spec import ProgrammeSpec
 from models.region import Region, RegionLevel
-from models.regions import ensure_region
+from models.region_tree import ensure_region
 from models.validation_messages import in_chinese
 
 

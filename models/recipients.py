@@ -10,7 +10,7 @@ from models.parties import Party
 from models.programme import Programme
 from models.project import Project
 from models.region import Region, RegionLevel
-from models.regions import ancestor_at
+from models.region_tree import ancestor_at
 
 # The office of each regional party, after its region's name (城关区 + 民政局); defined here only.
 OFFICES: dict[Party, str] = {

@@ -15,7 +15,6 @@ from models.audit import AuditEvent, record_audit
 from models.authority import authorize, refuse_unless_guards_pass
 from models.errors import StaleVersion
 from models.expert import Expert
-from models.lifecycle import Effect, EffectBinding, Event, Lifecycle, TransitionContext
 from models.lifecycles import lifecycle_of
 from models.notices import queue_notice
 from models.parties import Party
@@ -23,6 +22,7 @@ from models.recipients import Recipient, expert_recipient, project_recipient
 from models.review import ReviewAssignment
 from models.roles import Actor
 from models.scope import project_of
+from models.statemachine import Effect, EffectBinding, Event, Lifecycle, TransitionContext
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import update
 
 from models.guards import new_due_date, spec_of
-from models.lifecycle import TransitionContext
 from models.node import Node
+from models.statemachine import TransitionContext
 from schedules.calendar_store import calendar_from_db
 from schedules.ladder import node_ladder
 from schedules.replanning import move_details, rescheduled

@@ -10,9 +10,9 @@ from sqlmodel import select
 from models.audit import AuditEvent
 from models.dates import shanghai_date
 from models.guards import spec_of
-from models.lifecycle import TransitionContext
 from models.node import Node
 from models.scope import project_of
+from models.statemachine import TransitionContext
 from schedules.calendar_store import calendar_from_db
 from schedules.ladder import node_ladder
 from schedules.planning import plan_nodes

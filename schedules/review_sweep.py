@@ -24,8 +24,8 @@ from models.review import ReviewAssignment
 from schedules.addressees import project_facts
 from schedules.calendar import WorkingCalendar
 from schedules.calendar_store import calendar_from_db
-from schedules.claims import EscalationNotice, RungDue, claim, queue_escalation_notices
 from schedules.ladder import Ladder, review_ladder
+from schedules.rung_claims import EscalationNotice, RungDue, claim, queue_escalation_notices
 
 REVIEWING_PROJECT_STATES = PROJECT.phase("review")
 

@@ -10,7 +10,7 @@ from models.expert import Expert
 from models.organisation import Organisation
 from models.programme import Programme
 from models.region import Region, RegionLevel, Settlement
-from models.regions import ensure_region
+from models.region_tree import ensure_region
 from models.roles import Actor, Role
 from models.social_worker import Qualification, SocialWorker
 from service.auth import create_user

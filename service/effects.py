@@ -4,8 +4,8 @@ from types import MappingProxyType
 
 from models import effects
 from models.assignments import extend_review
-from models.lifecycle import Effect, EffectBinding
 from models.lifecycles import LIFECYCLES
+from models.statemachine import Effect, EffectBinding
 from schedules import project_effects
 from schedules.extensions import move_due_date
 

@@ -17,7 +17,7 @@ from models.programme import Programme
 from models.programme_loader import load_programme
 from models.project import Project
 from models.region import Region, RegionLevel, Settlement
-from models.regions import ensure_region
+from models.region_tree import ensure_region
 from models.roles import Actor, Role
 from models.social_worker import Qualification, SocialWorker
 from service.transitions import transition

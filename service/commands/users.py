@@ -6,8 +6,8 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from models.authority import authorize
-from models.lifecycle import Creation, Register
 from models.roles import Actor, Role
+from models.statemachine import Creation, Register
 from service.auth import UserPublic, create_user, user_public
 
 # Sign-in accounts have no states: only who may add one.

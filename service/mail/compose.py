@@ -13,8 +13,8 @@ from email.policy import EmailPolicy
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 
-from service.mail.claims import ClaimedNotice
 from service.mail.invitation import INVITATION_TEMPLATES, review_invitation
+from service.mail.outbox_leases import ClaimedNotice
 from service.mail.rendering import UnrenderableNotice, project_url, render_notice
 
 

@@ -17,8 +17,8 @@ from functools import partial
 
 from sqlmodel import Session
 
-from service.mail.claims import ClaimedNotice, claim_due, mark_failed, mark_retry, mark_sent
 from service.mail.compose import Undeliverable, compose, group_into_mails, parse_sender
+from service.mail.outbox_leases import ClaimedNotice, claim_due, mark_failed, mark_retry, mark_sent
 from service.mail.retry import RetryPolicy
 from service.mail.transport import Envelope, SendFailure, SmtpPool
 from service.settings import Settings

@@ -4,8 +4,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
-from models.lifecycle import Lifecycle
 from models.roles import Actor
+from models.statemachine import Lifecycle
 
 Item = TypeVar("Item")
 ExportFormat = Literal["json", "xlsx"]

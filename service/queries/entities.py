@@ -9,10 +9,10 @@ from sqlmodel import Session, select
 
 from models.audit import AuditEvent
 from models.errors import DomainError
-from models.lifecycle import Lifecycle
 from models.lifecycles import NODE, PROJECT, REVIEW_ASSIGNMENT
 from models.roles import Actor
 from models.scope import project_of
+from models.statemachine import Lifecycle
 from service.queries.nodes import get_node
 from service.queries.projects import blind_programmes, get_project
 from service.queries.reviews import get_assignment

@@ -6,8 +6,8 @@ import pytest
 from sqlmodel import Session
 
 from models.errors import EventNotAllowedInState
-from models.lifecycle import Lifecycle
 from models.lifecycles import NODE, PROJECT, REVIEW_ASSIGNMENT
+from models.statemachine import Lifecycle
 from service.transitions import transition
 from tests.database_snapshot import row_counts
 from tests.factories import GOOD_PAYLOADS as FACTORY_PAYLOADS

@@ -10,7 +10,7 @@ from models.outbox import OutboxMessage, OutboxStatus
 from models.parties import Party
 from models.recipients import project_recipient
 from models.region import RegionLevel
-from models.regions import ensure_region
+from models.region_tree import ensure_region
 from schedules.calendar import WorkingCalendar
 from schedules.sweep import sweep
 from tests import factories

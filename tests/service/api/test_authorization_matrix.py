@@ -17,7 +17,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from models.authority import roles_for
-from models.lifecycle import Event
 from models.lifecycles import (
     ATTACHMENT_REGISTER,
     BY_NAME,
@@ -32,6 +31,7 @@ from models.lifecycles import (
     declared_actions,
 )
 from models.roles import Role
+from models.statemachine import Event
 from service.app import create_app
 from service.excel import kinds
 from service.excel.kinds import IMPORT_ROLES

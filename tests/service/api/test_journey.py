@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from models.money import FEN_PER_YUAN
 from models.region import Region, RegionLevel, Settlement
-from models.regions import ensure_region
+from models.region_tree import ensure_region
 from models.roles import Role
 from models.user import User
 from service.excel import kinds

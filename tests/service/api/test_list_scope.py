@@ -19,7 +19,7 @@ from models.assignments import assign_expert
 from models.node import Node
 from models.project import Project
 from models.region import Region, RegionLevel
-from models.regions import ensure_region
+from models.region_tree import ensure_region
 from models.review import ReviewAssignment
 from models.roles import Actor, Role
 from models.scope import can_see

@@ -4,7 +4,7 @@ from sqlmodel import Session
 
 from models.money import FEN_PER_YUAN
 from models.region import RegionLevel, Settlement
-from models.regions import ensure_region
+from models.region_tree import ensure_region
 from service.excel import kinds
 from tests import factories
 from tests.service.api.builders import Side

@@ -11,10 +11,10 @@ from sqlmodel import Session, select
 from models.outbox import OutboxMessage, OutboxStatus
 from models.roles import Role
 from service.mail.catcher import CatcherProcess, caught_mail_file, list_caught_mail
-from service.mail.claims import claim_due
 from service.mail.compose import group_into_mails
 from service.mail.dispatcher import record, send
 from service.mail.failures import list_failed_notices, requeue_failed
+from service.mail.outbox_leases import claim_due
 from service.mail.transport import SmtpConfig, SmtpPool
 from service.transitions import extend_review_due_date
 from tests import factories

@@ -23,10 +23,10 @@ from schedules.calendar import WorkingCalendar
 from schedules.ladder import node_ladder, review_ladder
 from schedules.review_sweep import sweep_reviews
 from schedules.sweep import sweep
-from service.mail.claims import ClaimedNotice
 from service.mail.compose import Undeliverable, compose, group_into_mails, parse_sender
 from service.mail.facts import HIDDEN, LABELS
 from service.mail.invitation import INVITATION_TEMPLATES
+from service.mail.outbox_leases import ClaimedNotice
 from service.mail.rendering import TEMPLATES_DIR
 from service.transitions import extend_review_due_date
 from tests import factories

@@ -9,8 +9,8 @@ import pytest
 from icalendar import Calendar
 
 from models.lifecycles import LIFECYCLES
-from service.mail.claims import ClaimedNotice
 from service.mail.compose import Undeliverable, compose, group_into_mails, parse_sender
+from service.mail.outbox_leases import ClaimedNotice
 from service.mail.rendering import render_notice
 from tests.service.mail.builders import PUBLIC_URL, SENDER
 

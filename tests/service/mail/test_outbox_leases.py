@@ -9,7 +9,7 @@ from sqlalchemy import Engine, delete
 from sqlmodel import Session
 
 from models.outbox import OutboxMessage
-from service.mail.claims import claim_due
+from service.mail.outbox_leases import claim_due
 from tests.models.lifecycle_paths import IMPLEMENTATION_DAY
 from tests.service.mail.builders import address, sweep_row
 
