@@ -404,6 +404,7 @@ ATTACHMENT_REGISTER = Register(
     "attachment", "节点报告附件", (Creation("upload", "上传节点报告附件", ORGANISATION | ADMIN, who="社工机构"),)
 )
 NOTICE_REGISTER = Register("notice", "邮件通知", (Creation("requeue", "重新发送通知", COORDINATOR | ADMIN),))
+ACCOUNT_REGISTER = Register("user", "登录账号", (Creation("create", "创建登录账号", ADMIN, who="系统管理员"),))
 
 LIFECYCLES: tuple[Lifecycle, ...] = (PROJECT, NODE, REVIEW_ASSIGNMENT)
 REGISTERS: tuple[Register, ...] = (
@@ -414,6 +415,7 @@ REGISTERS: tuple[Register, ...] = (
     CALENDAR_REGISTER,
     ATTACHMENT_REGISTER,
     NOTICE_REGISTER,
+    ACCOUNT_REGISTER,
 )
 _BY_TABLE: dict[type, Lifecycle] = {Project: PROJECT, Node: NODE, ReviewAssignment: REVIEW_ASSIGNMENT}
 BY_NAME: dict[str, Lifecycle] = {lifecycle.name: lifecycle for lifecycle in LIFECYCLES}

@@ -1,6 +1,6 @@
 """Dependencies of the routes: the session, the clock, settings, the signed-in user and role checks.
 
-Writes are checked by `authorize()` from the declarations (in the use case, or through `permitted`);
+Writes are checked by `authorize()` from the declarations, in the use case the route calls;
 `require_roles` guards only the reads of the registers.
 """
 
@@ -13,7 +13,6 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from models.authority import Subject, authorize
 from models.errors import RoleNotAllowed
 from models.roles import ROLE_LABELS_ZH, Actor, Role
 from models.user import User
@@ -72,16 +71,6 @@ def get_current_actor(user: CurrentUser) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]
-
-
-def permitted(subject: Subject, action: str) -> Callable[[Session, Actor], Actor]:
-    """For a write whose use case has no row to check: the declared roles of `action`, through `authorize()`."""
-
-    def check(session: SessionDep, actor: CurrentActor) -> Actor:
-        authorize(session, actor=actor, subject=subject, action=action)
-        return actor
-
-    return check
 
 
 def require_roles(*roles: Role) -> Callable[[Actor], Actor]:

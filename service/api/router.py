@@ -19,6 +19,7 @@ from service.api.routes import (
     regions,
     review_assignments,
     social_workers,
+    users,
 )
 
 API_PREFIX = "/api/v1"
@@ -26,6 +27,7 @@ API_PREFIX = "/api/v1"
 api_router = APIRouter(responses=problem_responses(401, 403, 404, 409, 422))
 for module in (
     login,
+    users,
     regions,
     programmes,
     organisations,

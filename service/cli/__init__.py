@@ -9,9 +9,9 @@ import uvicorn
 
 from models.database import make_engine
 from models.migrate import upgrade_database
-from service.auth import COMMAND_LINE
+from service.auth import command_line_actor
 from service.cli import data, deadlines, mail, users
-from service.cli.running import database_session, echo_moves, echo_progress, refusals
+from service.cli.running import AsWhom, database_session, echo_moves, echo_progress, refusals
 from service.clock import system_clock
 from service.commands.programmes import ProgrammeLoad, load_programme
 from service.commands.uploads import Upload
@@ -36,13 +36,14 @@ def init_db() -> None:
 @app.command("load-programme")
 def load_programme_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="试点批次文件（YAML）")],
+    as_whom: AsWhom = "admin",
 ) -> None:
     """载入（或更新）一个试点批次文件，例如 programmes/lanzhou-2022.yaml；日期有变动时重新排定未完成节点。"""
     with refusals("载入失败：\n"), database_session() as session, file.open("rb") as stream:
         loaded = load_programme(
             session,
             data=ProgrammeLoad(Upload(file.name, stream)),
-            actor=COMMAND_LINE,
+            actor=command_line_actor(session, as_whom=as_whom),
             now=system_clock(),
             progress=echo_progress,
         )

@@ -10,7 +10,7 @@ from sqlmodel import select
 from models.programme import Programme
 from models.programme_spec import ProgrammeSpec
 from service.auth import command_line_actor
-from service.cli.running import database_session, echo_progress, fail, refusals
+from service.cli.running import AsWhom, OrganisationCode, database_session, echo_progress, fail, refusals
 from service.clock import system_clock
 from service.commands.imports import ImportKind, WorkbookImport, import_file
 from service.commands.uploads import Upload
@@ -41,12 +41,8 @@ def register(app: typer.Typer) -> None:
 def import_command(
     kind: Annotated[str, typer.Argument(help="organisations | social-workers | experts | declarations")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="要导入的 .xlsx 文件")],
-    as_whom: Annotated[
-        str, typer.Option("--as", help="以哪个用户名或角色导入（默认 admin；角色如 city_coordinator、organisation）")
-    ] = "admin",
-    organisation: Annotated[
-        str | None, typer.Option("--organisation", help="以社工机构身份导入时，本机构的统一社会信用代码")
-    ] = None,
+    as_whom: AsWhom = "admin",
+    organisation: OrganisationCode = None,
 ) -> None:
     """从 Excel 导入社工机构、社会工作者、评审专家或项目申报：任何一处有错则全部不导入，并逐行列出错误。"""
     if kind not in KINDS:

@@ -3,6 +3,7 @@
 import logging
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from sqlalchemy import select
@@ -13,8 +14,11 @@ from models.errors import DomainError
 from models.programme import Programme
 from schedules.registry import JOBS, TIMEZONE
 from schedules.sweep import SweepProgress, sweep
-from service.cli.running import database_session, echo_progress
+from service.auth import command_line_actor
+from service.cli.running import AsWhom, database_session, echo_moves, echo_progress, refusals
 from service.clock import system_clock
+from service.commands.calendar import OfficialYearLoad, load_calendar_year
+from service.commands.uploads import Upload
 from service.settings import get_settings
 
 log = logging.getLogger("sanshe")
@@ -126,16 +130,17 @@ def simulate_command(
 
 
 @calendar_app.command("load")
-def calendar_load_command(file: Path) -> None:
+def calendar_load_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="节假日安排文件（YAML）")],
+    as_whom: AsWhom = "admin",
+) -> None:
     """载入某年正式公布的节假日与调休安排（YAML，格式见 schedules/calendar_store.py），并重算暂定截止日期。"""
-    from service.auth import COMMAND_LINE
-    from service.cli.running import database_session, echo_moves, refusals
-    from service.commands.calendar import OfficialYearLoad, load_calendar_year
-    from service.commands.uploads import Upload
-
     with refusals("载入失败："), database_session() as session, file.open("rb") as stream:
         loaded = load_calendar_year(
-            session, data=OfficialYearLoad(Upload(file.name, stream)), actor=COMMAND_LINE, now=system_clock()
+            session,
+            data=OfficialYearLoad(Upload(file.name, stream)),
+            actor=command_line_actor(session, as_whom=as_whom),
+            now=system_clock(),
         )
     typer.echo(f"已载入 {loaded.year} 年节假日安排，重算 {len(loaded.moves)} 个暂定节点")
     echo_moves(loaded.moves)

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from sqlmodel import Session
@@ -11,6 +11,14 @@ from models.database import make_engine, session_scope
 from models.errors import DomainError
 from schedules.replanning import NodeMove
 from service.settings import get_settings
+
+# Who a command acts as: the same permission check as over HTTP decides whether it may.
+AsWhom = Annotated[
+    str, typer.Option("--as", help="以哪个用户名或角色执行（默认 admin；角色如 city_coordinator、organisation）")
+]
+OrganisationCode = Annotated[
+    str | None, typer.Option("--organisation", help="以社工机构角色执行时，本机构的统一社会信用代码")
+]
 
 
 @contextmanager

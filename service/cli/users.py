@@ -5,8 +5,8 @@ from typing import Annotated
 import typer
 
 from models.roles import ROLE_LABELS_ZH, Role
-from service.auth import COMMAND_LINE
-from service.cli.running import database_session, refusals
+from service.auth import command_line_actor
+from service.cli.running import AsWhom, database_session, refusals
 from service.clock import system_clock
 from service.commands.users import AccountCreate, create_account
 
@@ -21,6 +21,7 @@ def create_user_command(
     region_id: Annotated[int | None, typer.Option(help="所辖地区编号（市、区、街道、社区账号）")] = None,
     organisation_id: Annotated[int | None, typer.Option(help="所属社工机构编号（社工机构账号）")] = None,
     expert_id: Annotated[int | None, typer.Option(help="专家档案编号（评审专家账号）")] = None,
+    as_whom: AsWhom = "admin",
 ) -> None:
     """新建一个登录账号：角色决定能做什么，地区、机构或专家档案决定能看到什么。"""
     data = AccountCreate(
@@ -33,7 +34,8 @@ def create_user_command(
         expert_id=expert_id,
     )
     with refusals("创建失败："), database_session() as session:
-        user = create_account(session, data=data, actor=COMMAND_LINE, now=system_clock())
+        actor = command_line_actor(session, as_whom=as_whom)
+        user = create_account(session, data=data, actor=actor, now=system_clock())
     typer.echo(f"已创建账号：{user.username}（{user.role_label}）")
 
 

@@ -4,16 +4,23 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from models.authority import authorize
 from models.errors import EventNotAllowedInState
+from models.lifecycles import NOTICE_REGISTER
 from models.outbox import OutboxStatus
+from models.roles import Actor
 from service.mail.failures import requeue_failed
 from service.queries.notices import NoticePublic, get_notice
 
 STATUS_ZH = {OutboxStatus.PENDING: "待发送", OutboxStatus.SENT: "已发送", OutboxStatus.FAILED: "发送失败"}
 
 
-def requeue_notice(session: Session, *, notice_id: int, now: datetime) -> NoticePublic:
+REQUEUE = "requeue"
+
+
+def requeue_notice(session: Session, *, notice_id: int, actor: Actor, now: datetime) -> NoticePublic:
     """Only a failed notice goes back to the queue; the dispatcher's next run sends it. Committed."""
+    authorize(session, actor=actor, subject=NOTICE_REGISTER, action=REQUEUE)
     notice = get_notice(session, notice_id=notice_id)
     if requeue_failed(session, [notice_id], now=now) != 1:
         raise EventNotAllowedInState(f"通知当前状态为“{STATUS_ZH[notice.status]}”，只有发送失败的通知可以重新发送")

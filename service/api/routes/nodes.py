@@ -1,17 +1,13 @@
 """Node reports: the detail with every submitted version, and attachments uploaded before submitting."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, UploadFile, status
+from fastapi import APIRouter, UploadFile, status
 
 from models.dates import shanghai_date
-from models.lifecycles import ATTACHMENT_REGISTER
-from models.roles import Actor
-from service.api.deps import ClockDep, CurrentActor, SessionDep, SettingsDep, permitted
+from service.api.deps import ClockDep, CurrentActor, SessionDep, SettingsDep
 from service.api.params import EntityId
 from service.api.problems import problem_responses
 from service.commands.extensions import NodeExtension, extend_node
-from service.commands.uploads import AttachmentStored, attach_to_node
+from service.commands.uploads import AttachmentStored, Upload, attach_to_node
 from service.queries.nodes import NodeDetail, node_detail
 
 router = APIRouter(prefix="/nodes", tags=["nodes"])
@@ -26,19 +22,13 @@ def read_node(session: SessionDep, actor: CurrentActor, now: ClockDep, node_id: 
 def upload_attachment(
     session: SessionDep,
     settings: SettingsDep,
-    actor: Annotated[Actor, Depends(permitted(ATTACHMENT_REGISTER, "upload"))],
+    actor: CurrentActor,
     node_id: EntityId,
     file: UploadFile,
 ) -> AttachmentStored:
     """上传节点报告附件（PDF、图片、Word、Excel）；提交报告时在 payload.attachments 中引用返回的 path。"""
-    return attach_to_node(
-        session,
-        node_id=node_id,
-        filename=file.filename or "attachment",
-        stream=file.file,
-        actor=actor,
-        files_dir=settings.files_dir,
-    )
+    upload = Upload(file.filename or "attachment", file.file)
+    return attach_to_node(session, node_id=node_id, file=upload, actor=actor, files_dir=settings.files_dir)
 
 
 @router.post("/{node_id}/extension")

@@ -4,17 +4,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from models.lifecycles import NOTICE_REGISTER
 from models.outbox import OutboxStatus
 from models.roles import Actor, Role
-from service.api.deps import ClockDep, SessionDep, permitted, require_roles
+from service.api.deps import ClockDep, CurrentActor, SessionDep, require_roles
 from service.api.params import EntityId
 from service.commands.notices import requeue_notice
 from service.queries.notices import MAX_NOTICES, NoticePublic, list_notices
 
 router = APIRouter(prefix="/notices", tags=["notices"])
 Coordinator = Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR))]  # reads the outbox
-Requeuer = Annotated[Actor, Depends(permitted(NOTICE_REGISTER, "requeue"))]
 
 
 @router.get("")
@@ -29,6 +27,6 @@ def read_notices(
 
 
 @router.post("/{notice_id}/requeue")
-def requeue(session: SessionDep, now: ClockDep, actor: Requeuer, notice_id: EntityId) -> NoticePublic:
+def requeue(session: SessionDep, now: ClockDep, actor: CurrentActor, notice_id: EntityId) -> NoticePublic:
     """把发送失败的通知重新放回发送队列（Message-ID 不变）。"""
-    return requeue_notice(session, notice_id=notice_id, now=now)
+    return requeue_notice(session, notice_id=notice_id, actor=actor, now=now)

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from models.authority import roles_for
 from models.lifecycles import (
+    ACCOUNT_REGISTER,
     ATTACHMENT_REGISTER,
     BY_NAME,
     CALENDAR_REGISTER,
@@ -227,6 +228,17 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         anonymous=422,
     ),
     ("GET", f"{V1}/users/me"): Endpoint(everyone(), lambda w, t, _: {"url": f"{V1}/users/me"}),
+    ("POST", f"{V1}/users"): Endpoint(
+        declared(ACCOUNT_REGISTER, "create", 201, out_hidden=frozenset()),
+        lambda w, t, _: {
+            "json": {
+                "username": factories.unique("account"),
+                "password": PASSWORD,
+                "role": Role.COMMUNITY.value,
+                "region_id": t.community.id,
+            }
+        },
+    ),
     ("GET", f"{V1}/regions"): Endpoint(everyone(), lambda w, t, _: {}),
     ("GET", f"{V1}/regions/{{region_id}}"): Endpoint(
         everyone(), lambda w, t, _: {"path": {"region_id": t.community.id}}
@@ -389,6 +401,7 @@ ENTRY_POINTS: dict[tuple[str, str], tuple[str, str]] = {
     ("official_year", "load"): ("POST", f"{V1}/calendar/official-years"),
     ("attachment", "upload"): ("POST", f"{V1}/nodes/{{node_id}}/attachments"),
     ("notice", "requeue"): ("POST", f"{V1}/notices/{{notice_id}}/requeue"),
+    ("user", "create"): ("POST", f"{V1}/users"),
 }
 
 

@@ -63,7 +63,7 @@ def test_import_then_export_organisations(database: Path, tmp_path: Path) -> Non
     assert "第 3 行「机构名称」列" in result.output and "第 3 行「是否具有健全的法人治理结构」列" in result.output
 
     result = runner.invoke(app, ["import", "experts", str(good), "--as", "organisation", "--organisation", codes[0]])
-    assert result.exit_code == 2 and "社工机构无权导入评审专家" in result.output
+    assert result.exit_code == 2 and "社工机构无权执行“登记评审专家”" in result.output
 
     workers = tmp_path / "workers.xlsx"
     workers.write_bytes(
