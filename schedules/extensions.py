@@ -12,7 +12,7 @@ from models.node import Node
 from models.statemachine import TransitionContext
 from schedules.calendar_store import calendar_from_db
 from schedules.ladder import node_ladder
-from schedules.replanning import move_details, rescheduled
+from schedules.replanning import EXTENDED_BY, move_details, rescheduled
 
 
 def move_due_date(ctx: TransitionContext) -> dict[str, Any]:
@@ -34,4 +34,4 @@ def move_due_date(ctx: TransitionContext) -> dict[str, Any]:
     )
     ctx.session.execute(update(Node).where(Node.id == node.id).values(**values))  # type: ignore[arg-type]
     ctx.session.refresh(node)
-    return move_details(from_due, values, ladder)
+    return move_details(from_due, values, ladder) | {EXTENDED_BY: calendar.working_days_between(from_due, to_due)}

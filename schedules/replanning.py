@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from models.audit import record_audit
+from models.audit import AuditEvent, record_audit
 from models.errors import StaleVersion
 from models.escalation import EscalationClaim
 from models.lifecycles import NODE, PROJECT
@@ -26,6 +26,8 @@ from schedules.ladder import Ladder, node_ladder
 from schedules.planning import plan_nodes
 
 REPLANNED_PROJECT_STATES = PROJECT.phase("planned")
+EXTENDED_BY = "extended_working_days"  # in the audit details of an `extend`: how far the extension moved the node
+SHIFTED_BY = "shift_working_days"  # in the audit details of a resume's `replan`: the working days lost
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ def move_node(
     actor: Actor,
     now: datetime,
     reason: str,
+    shifted_by: int | None = None,
 ) -> NodeMove | None:
     """Re-plan one open node to a new due date, audited as `replan`; None when nothing changes."""
     if node.due_date == to_due and node.provisional == provisional:
@@ -73,7 +76,7 @@ def move_node(
             actor=actor,
             now=now,
             reason=reason,
-            details=move_details(from_due, values, ladder),
+            details=move_details(from_due, values, ladder) | ({SHIFTED_BY: shifted_by} if shifted_by else {}),
         )
         session.flush()
     assert node.id is not None
@@ -126,19 +129,62 @@ def replan_project(
     reason: str,
     only_provisional: bool = False,
 ) -> list[NodeMove]:
-    """Plan the project's open nodes again from the programme's dates and the calendar as it is now."""
+    """Plan the project's open nodes again from the programme's dates and the calendar as it is now.
+
+    Each node's own extensions and suspension shifts, read from its audit trail, are replayed on the new plan.
+    """
     programme = session.get(Programme, project.programme_id)
     assert programme is not None and project.id is not None
     spec = programme.parsed_spec()
     planned = {(n.kind, n.sequence): n for n in plan_nodes(spec, calendar)}
+    nodes = [
+        node
+        for node in open_nodes(session, [project.id], only_provisional=only_provisional)
+        if (node.kind, node.sequence) in planned
+    ]
+    history = moves_of(session, [node.id for node in nodes if node.id is not None])
     targets: list[tuple[Node, date, bool]] = []
-    for node in open_nodes(session, [project.id], only_provisional=only_provisional):
-        plan = planned.get((node.kind, node.sequence))
-        if plan is not None:
-            targets.append((node, plan.due_date, plan.provisional))
+    for node in nodes:
+        plan = planned[(node.kind, node.sequence)]
+        to_due = replayed(plan.due_date, history.get(node.id or 0, []), calendar)
+        targets.append((node, to_due, plan.provisional or calendar.plan_is_provisional(to_due)))
     return _move_nodes(
         session, targets, calendar=calendar, ladder=node_ladder(spec), actor=actor, now=now, reason=reason
     )
+
+
+def moves_of(session: Session, node_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The audit details of each node's extensions and suspension shifts, oldest first."""
+    rows = session.execute(
+        select(AuditEvent.entity_id, AuditEvent.event, AuditEvent.details)
+        .where(
+            AuditEvent.entity_type == NODE.name,
+            AuditEvent.entity_id.in_(node_ids),  # type: ignore[attr-defined]
+            AuditEvent.event.in_(("extend", "replan")),  # type: ignore[attr-defined]
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)  # type: ignore[arg-type]
+    ).all()
+    history: dict[int, list[dict[str, Any]]] = {}
+    for node_id, event, details in rows:
+        if event == "extend" or SHIFTED_BY in details:
+            history.setdefault(node_id, []).append(details)
+    return history
+
+
+def replayed(planned_due: date, moves: list[dict[str, Any]], calendar: WorkingCalendar) -> date:
+    """A planned date moved again by the node's earlier extensions and shifts, each by its working days."""
+    due = planned_due
+    for details in moves:
+        if SHIFTED_BY in details:
+            due = calendar.add_working_days(due, details[SHIFTED_BY])
+        else:
+            working_days = details.get(EXTENDED_BY)
+            if working_days is None:
+                working_days = calendar.working_days_between(
+                    date.fromisoformat(details["from_due"]), date.fromisoformat(details["to_due"])
+                )
+            due = calendar.add_working_days(due, working_days)
+    return due
 
 
 def replan_programme(
@@ -191,6 +237,7 @@ def shift_after_suspension(
         actor=actor,
         now=now,
         reason=reason,
+        shifted_by=lost,
     )
 
 
@@ -203,6 +250,7 @@ def _move_nodes(
     actor: Actor,
     now: datetime,
     reason: str,
+    shifted_by: int | None = None,
 ) -> list[NodeMove]:
     """Move each node to its (due date, provisional); the nodes that actually moved."""
     moves = []
@@ -217,6 +265,7 @@ def _move_nodes(
             actor=actor,
             now=now,
             reason=reason,
+            shifted_by=shifted_by,
         )
         if move is not None:
             moves.append(move)
@@ -226,15 +275,16 @@ def _move_nodes(
 def load_official_year(
     session: Session, path: Path, *, actor: Actor, now: datetime
 ) -> tuple[OfficialYear, list[NodeMove]]:
-    """Store a year's official schedule, then re-plan every open node that was provisional; the caller commits."""
+    """Store a year's official schedule, then re-plan every open node it moves (provisional ones and any whose
+    working days it corrects), keeping their extensions and shifts; the caller commits."""
     official = read_official_year(path)
     store_official_year(session, official, actor=actor, now=now)
-    reason = f"{official.year}年节假日安排已正式公布，重新计算暂定的截止日期" + (
+    reason = f"{official.year}年节假日安排已正式公布，重新计算受影响的截止日期" + (
         f"（{official.source}）" if official.source else ""
     )
     moves = [
         move
         for programme in session.execute(select(Programme).order_by(Programme.id)).scalars()  # type: ignore[arg-type]
-        for move in replan_programme(session, programme, actor=actor, now=now, reason=reason, only_provisional=True)
+        for move in replan_programme(session, programme, actor=actor, now=now, reason=reason)
     ]
     return official, moves

@@ -37,11 +37,12 @@ def started_project(
     programme: Programme | None = None,
     district_name: str = "城关区",
     start_day: date = IMPLEMENTATION_START,
+    declared_at: datetime = DECLARATION_DAY,
 ) -> Cast:
-    """A Lanzhou 2022 project whose implementation started on `start_day` (its nodes are planned then)."""
+    """A project (Lanzhou 2022 by default) whose implementation started on `start_day` (its nodes are planned then)."""
     cast = factories.cast(session, programme=programme, district_name=district_name)
     for event in TO_CONTRACTED:
-        fire(session, cast.project, event, cast.actor(EVENT_ROLES[event]), now=DECLARATION_DAY, lifecycle="project")
+        fire(session, cast.project, event, cast.actor(EVENT_ROLES[event]), now=declared_at, lifecycle="project")
     fire(session, cast.project, "start", cast.actor(Role.DISTRICT_BUREAU), now=morning(start_day), lifecycle="project")
     return cast
 
