@@ -25,7 +25,9 @@ from models.dates import SHANGHAI
 from models.escalation import EscalationClaim
 from models.migrate import fresh_database
 from models.outbox import OutboxMessage
+from models.parties import Party
 from models.programme_loader import load_programme
+from models.recipients import office_name_sql
 from models.region import Region, RegionLevel
 from models.region_tree import ensure_region
 from schedules.calendar import WorkingCalendar
@@ -204,7 +206,8 @@ def reference(engine: Engine) -> None:
                 "recipient_address, params, message_id, dedupe_key, digest_key, status, attempts, next_attempt_at, "
                 "created_at) "
                 "SELECT 'node_overdue', 'node', m.id, t.party, "
-                "CASE t.party WHEN 'community' THEN cm.name || '社区居委会' ELSE st.name || '办事处' END, "
+                f"CASE t.party WHEN 'community' THEN {office_name_sql(Party.COMMUNITY, 'cm.name')} "
+                f"ELSE {office_name_sql(Party.STREET_OFFICE, 'st.name')} END, "
                 "CASE t.party WHEN 'community' THEN cm.contact_email ELSE st.contact_email END, "
                 f"{build_object}('project_id', p.id, 'project_title', p.title, 'district', di.name, 'node_id', m.id, "
                 "'node_kind', m.kind, 'node_title', m.title, 'due_date', CAST(m.due_date AS TEXT), "

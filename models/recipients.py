@@ -12,13 +12,36 @@ from models.project import Project
 from models.region import Region, RegionLevel
 from models.region_tree import ancestor_at
 
-# The office of each regional party, after its region's name (城关区 + 民政局); defined here only.
-OFFICES: dict[Party, str] = {
-    Party.COMMUNITY: "社区居委会",
-    Party.STREET_OFFICE: "办事处",
-    Party.DISTRICT_BUREAU: "民政局",
-    Party.CITY_COORDINATOR: "民政局",
+
+@dataclass(frozen=True)
+class Office:
+    """How a regional party's office is named after its region: 金塔巷社区 → 金塔巷社区居民委员会."""
+
+    noun: str  # the office in general, also appended to a region name that ends in no known suffix
+    by_suffix: tuple[tuple[str, str], ...] = ()  # a region name ending in the first takes the second
+
+
+# Defined here only: Python names recipients with `office_name`, the sweep's SQL with `office_name_sql`.
+OFFICES: dict[Party, Office] = {
+    Party.COMMUNITY: Office("社区居民委员会", (("社区", "居民委员会"), ("居委会", ""), ("村", "村民委员会"))),
+    Party.STREET_OFFICE: Office("街道办事处", (("街道", "办事处"), ("镇", "人民政府"), ("乡", "人民政府"))),
+    Party.DISTRICT_BUREAU: Office("民政局"),
+    Party.CITY_COORDINATOR: Office("民政局"),
 }
+
+
+def office_name(party: Party, region_name: str) -> str:
+    """The office of `party` in the region so named: 社区 → 居民委员会, 村 → 村民委员会, 镇 → 人民政府."""
+    office = OFFICES[party]
+    ending = next((end for suffix, end in office.by_suffix if region_name.endswith(suffix)), office.noun)
+    return region_name + ending
+
+
+def office_name_sql(party: Party, column: str) -> str:
+    """`office_name` as SQL over the column holding the region's name (NULL when the tree has no such region)."""
+    office = OFFICES[party]
+    cases = " ".join(f"WHEN {column} LIKE '%{suffix}' THEN {column} || '{end}'" for suffix, end in office.by_suffix)
+    return f"CASE {cases} ELSE {column} || '{office.noun}' END" if cases else f"{column} || '{office.noun}'"
 
 
 @dataclass(frozen=True)
@@ -61,11 +84,11 @@ def organisation_recipient(name: str, address: str | None) -> Recipient:
 
 def unset_office(party: Party) -> str:
     """How a notice names an office the region tree lacks (a community with no street above it)."""
-    return f"（未设置的{OFFICES[party]}）"
+    return f"（未设置的{OFFICES[party].noun}）"
 
 
 def region_recipient(party: Party, region: Region | None) -> Recipient:
     """A regional party's office, named after its region; None: the tree has no such region."""
     if region is None:
         return Recipient(party, unset_office(party), None)
-    return Recipient(party, f"{region.name}{OFFICES[party]}", region.contact_email)
+    return Recipient(party, office_name(party, region.name), region.contact_email)

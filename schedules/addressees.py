@@ -17,7 +17,7 @@ from models.organisation import Organisation
 from models.parties import Party
 from models.programme import Programme
 from models.project import Project
-from models.recipients import OFFICES, Recipient, organisation_recipient, region_recipient, unset_office
+from models.recipients import Recipient, office_name_sql, organisation_recipient, region_recipient, unset_office
 from models.region import Region, RegionLevel
 
 PROJECT_PARTIES = frozenset(
@@ -148,7 +148,8 @@ LEFT JOIN region cy ON cy.id = pg.region_id
 def _addressee_columns() -> str:
     columns = [f"o.name AS {Party.ORGANISATION.value}_name", f"o.contact_email AS {Party.ORGANISATION.value}_address"]
     for party, alias in _REGION_OF.items():
-        columns.append(f"COALESCE({alias}.name || '{OFFICES[party]}', '{unset_office(party)}') AS {party.value}_name")
+        name = office_name_sql(party, f"{alias}.name")
+        columns.append(f"COALESCE({name}, '{unset_office(party)}') AS {party.value}_name")
         columns.append(f"{alias}.contact_email AS {party.value}_address")
     return ", ".join(columns)
 

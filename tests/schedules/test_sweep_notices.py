@@ -109,4 +109,4 @@ def test_each_notice_matches_the_rules_in_python(session: Session) -> None:
     }
     assert len(rows) == len(seen)
     streetless_office = project_recipient(session, streetless.project, Party.STREET_OFFICE)
-    assert (streetless_office.name, streetless_office.address) == ("（未设置的办事处）", None)
+    assert (streetless_office.name, streetless_office.address) == ("（未设置的街道办事处）", None)

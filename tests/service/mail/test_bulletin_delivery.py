@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from models.outbox import OutboxMessage, OutboxStatus
 from models.parties import Party
-from models.recipients import OFFICES
+from models.recipients import office_name
 from models.region import Region
 from schedules.bulletin import BULLETIN_TEMPLATE, parse_period, publish_bulletin
 from service.mail.catcher import CatcherProcess
@@ -50,8 +50,8 @@ def test_a_published_bulletin_arrives_at_the_district_bureau_and_the_street_offi
 
     assert result.notices == len(queued) == 2 and report.sent >= 2
     offices = {
-        Party.DISTRICT_BUREAU.value: (f"{district.name}{OFFICES[Party.DISTRICT_BUREAU]}", district.contact_email),
-        Party.STREET_OFFICE.value: (f"{street.name}{OFFICES[Party.STREET_OFFICE]}", street.contact_email),
+        Party.DISTRICT_BUREAU.value: (office_name(Party.DISTRICT_BUREAU, district.name), district.contact_email),
+        Party.STREET_OFFICE.value: (office_name(Party.STREET_OFFICE, street.name), street.contact_email),
     }
     for row in rows(session, [r.id for r in queued]):
         assert row.status is OutboxStatus.SENT and row.sent_at == PUBLISHED
