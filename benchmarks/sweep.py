@@ -212,7 +212,7 @@ def reference(engine: Engine) -> None:
                 f"{build_object}('project_id', p.id, 'project_title', p.title, 'district', di.name, 'node_id', m.id, "
                 "'node_kind', m.kind, 'node_title', m.title, 'due_date', CAST(m.due_date AS TEXT), "
                 "'working_days_late', CAST(:late AS INTEGER), 'working_days_left', CAST(:left AS INTEGER), "
-                "'rung_code', 'late-1', 'as_of', CAST(:as_of_text AS TEXT)), "
+                "'rung_code', 'late-1', 'rung_label', '逾期1个工作日', 'as_of', CAST(:as_of_text AS TEXT)), "
                 "'<escalation.node.' || m.id || '.late-1.' || t.party || '@sanshe.local>', "
                 "CAST(:key_prefix AS TEXT) || m.id || CAST(:late1_key AS TEXT) || t.party, CAST(:digest AS TEXT), "
                 "'pending', 0, :now, :now "

@@ -16,6 +16,15 @@ NODE_REMINDER, NODE_OVERDUE = "node_reminder", "node_overdue"
 REVIEW_REMINDER, REVIEW_OVERDUE = "review_reminder", "review_overdue"
 
 
+def rung_label(offset_working_days: int) -> str:
+    """What a reader is told of a rung (the code stays for machines): 到期前3个工作日提醒, 逾期5个工作日."""
+    if offset_working_days < 0:
+        return f"到期前{-offset_working_days}个工作日提醒"
+    if offset_working_days == 0:
+        return "到期当日提醒"
+    return f"逾期{offset_working_days}个工作日"
+
+
 @dataclass(frozen=True)
 class LadderRung:
     index: int
@@ -27,6 +36,10 @@ class LadderRung:
     @property
     def is_reminder(self) -> bool:
         return self.offset_working_days <= 0
+
+    @property
+    def label(self) -> str:
+        return rung_label(self.offset_working_days)
 
 
 @dataclass(frozen=True)

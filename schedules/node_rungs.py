@@ -50,6 +50,7 @@ PARTY_COLUMNS = (
     ("template", TEXT),
 )
 DAY_COLUMNS = (("due_date", DATE), ("late", INTEGER), ("left_", INTEGER))
+LABEL_COLUMNS = (("programme_id", INTEGER), ("rung_index", INTEGER), ("label", TEXT))
 FRESH_COLUMNS = (("entity_id", INTEGER), ("rung_index", INTEGER), ("rung_code", TEXT), ("due_date", DATE))
 
 
@@ -61,6 +62,7 @@ class BatchPlan:
     moves: RowSet  # the rung each such node moves on to, and its day
     parties: RowSet  # who each firing rung tells, in the ladder's order, with the mail template
     days: RowSet  # working days late and left, per due date
+    labels: RowSet  # the zh-CN label of each firing rung, per programme
 
 
 def _sql_list(values: frozenset[str]) -> str:
@@ -169,9 +171,12 @@ def queue_notices(session: Session, fresh: RowSet, plan: BatchPlan, *, as_of: da
         f"{build_object}('project_id', p.id, 'project_title', p.title, 'district', {DISTRICT_NAME_SQL}, "
         "'node_id', m.id, 'node_kind', m.kind, 'node_title', m.title, 'due_date', CAST(fresh.due_date AS TEXT), "
         "'working_days_late', days.late, 'working_days_left', days.left_, 'rung_code', fresh.rung_code, "
+        "'rung_label', labels.label, "
         f"'as_of', CAST(:as_of_text AS TEXT)) AS params, {ADDRESSEE_COLUMNS} "
         f"FROM {fresh.sql(dialect)} JOIN node m ON m.id = fresh.entity_id JOIN project p ON p.id = m.project_id "
-        f"JOIN {plan.days.sql(dialect)} ON days.due_date = fresh.due_date {ADDRESSEE_JOINS}"
+        f"JOIN {plan.days.sql(dialect)} ON days.due_date = fresh.due_date "
+        f"JOIN {plan.labels.sql(dialect)} ON labels.programme_id = p.programme_id "
+        f"AND labels.rung_index = fresh.rung_index {ADDRESSEE_JOINS}"
     )
     statement = _statement(
         "INSERT INTO outboxmessage (template, entity_type, entity_id, recipient_party, recipient_name, "
@@ -194,6 +199,7 @@ def queue_notices(session: Session, fresh: RowSet, plan: BatchPlan, *, as_of: da
         **fresh.params(dialect),
         **plan.parties.params(dialect),
         **plan.days.params(dialect),
+        **plan.labels.params(dialect),
     }
     return int(session.execute(statement, params).rowcount)  # type: ignore[attr-defined]
 

@@ -121,6 +121,7 @@ def escalation_notices(
             "due_date": row.due_date.isoformat(),
             "working_days_late": max(0, calendar.working_days_between(row.due_date, as_of)),
             "rung_code": due.rung.code,
+            "rung_label": due.rung.label,
             "as_of": as_of.isoformat(),
         }
         for party in due.rung.notify:

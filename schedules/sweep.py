@@ -30,6 +30,7 @@ from schedules.node_rungs import (
     DAY_COLUMNS,
     ESCALATING_PROJECT_STATES,
     FIRE_COLUMNS,
+    LABEL_COLUMNS,
     MOVE_COLUMNS,
     PARTY_COLUMNS,
     PAUSED_PROJECT_STATES,
@@ -98,7 +99,7 @@ def due_node_ids(session: Session, as_of: date) -> list[int]:
 
 def batch_plan(session: Session, keys: Sequence[PlanKey], *, as_of: date, context: SweepContext) -> BatchPlan:
     """The ladder's word on a batch's keys, as the small tables the batch's statements join to."""
-    fire, moves, parties, days = [], [], {}, {}
+    fire, moves, parties, days, labels = [], [], {}, {}, {}
     for key in keys:
         programme_id, due, index = key
         firing, next_index, next_day = context.plan(session, key, as_of)
@@ -106,6 +107,7 @@ def batch_plan(session: Session, keys: Sequence[PlanKey], *, as_of: date, contex
         ladder = context.ladder(session, programme_id)
         for rung in firing:
             fire.append((programme_id, due, index, rung.index, rung.code, ladder.fires_on(rung, due, context.calendar)))
+            labels[programme_id, rung.index] = rung.label
             for position, party in enumerate(rung.notify):
                 parties[programme_id, rung.index, position] = (party.value, rung.template)
             days[due] = (
@@ -117,6 +119,7 @@ def batch_plan(session: Session, keys: Sequence[PlanKey], *, as_of: date, contex
         moves=RowSet("moves", MOVE_COLUMNS, moves),
         parties=RowSet("parties", PARTY_COLUMNS, [(*k, *v) for k, v in sorted(parties.items())]),
         days=RowSet("days", DAY_COLUMNS, [(due, *counts) for due, counts in sorted(days.items())]),
+        labels=RowSet("labels", LABEL_COLUMNS, [(*k, label) for k, label in sorted(labels.items())]),
     )
 
 

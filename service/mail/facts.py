@@ -12,7 +12,7 @@ LABELS: dict[str, str] = {
     "previous_due_date": "原截止日期",
     "working_days_late": "已逾期（工作日）",
     "working_days_left": "距截止（工作日）",
-    "rung_code": "提醒级别",
+    "rung_label": "提醒级别",
     "programme_name": "试点批次",
     "period": "通报期间",
     "due": "应交节点",
@@ -28,6 +28,7 @@ LABELS: dict[str, str] = {
 # Bookkeeping that means nothing to a reader, and lists that a template shows in its own way.
 HIDDEN = frozenset(
     {
+        "rung_code",  # the label says it in Chinese
         "event",
         "event_label",
         "entity_label",

@@ -12,6 +12,7 @@ from models.recipients import project_recipient
 from models.region import RegionLevel
 from models.region_tree import ensure_region
 from schedules.calendar import WorkingCalendar
+from schedules.ladder import node_ladder
 from schedules.sweep import sweep
 from tests import factories
 from tests.schedules.builders import morning, started_project
@@ -49,6 +50,8 @@ def test_each_notice_matches_the_rules_in_python(session: Session) -> None:
         .scalars()
         .all()
     )
+    labels = {rung.code: rung.label for rung in node_ladder(programme.parsed_spec()).rungs}
+    assert labels["reminder"] == "到期前3个工作日提醒" and labels["late-5"] == "逾期5个工作日"
     seen = set()
     for row in rows:
         project_id = row.params["project_id"]
@@ -70,6 +73,7 @@ def test_each_notice_matches_the_rules_in_python(session: Session) -> None:
             "working_days_late": max(0, CAL.working_days_between(node.due_date, day)),
             "working_days_left": max(0, CAL.working_days_between(day, node.due_date)),
             "rung_code": rung,
+            "rung_label": labels[rung],
             "as_of": day.isoformat(),
         }
         key = f"escalation:node:{node.id}:{rung}:{party.value}"
