@@ -12,6 +12,7 @@ from models.expert import Expert
 from models.guards import new_due_date
 from models.lifecycles import PROJECT, REVIEW_ASSIGNMENT
 from models.notices import queue_notice
+from models.payloads import AssignmentPayload
 from models.project import Project
 from models.recipients import expert_recipient
 from models.review import ReviewAssignment
@@ -30,7 +31,8 @@ def assign_expert(
     creation = authorize(
         session, actor=actor, subject=REVIEW_ASSIGNMENT, action=ASSIGN_EVENT, entity=project, entity_label=PROJECT.label
     )
-    refuse_unless_guards_pass(creation, TransitionContext(session, project, actor, {"expert_id": expert.id}, None, now))
+    invited = AssignmentPayload(expert_id=expert.id)
+    refuse_unless_guards_pass(creation, TransitionContext(session, project, actor, invited, None, now))
     assert project.id is not None and expert.id is not None
     assignment = ReviewAssignment(
         project_id=project.id, expert_id=expert.id, due_date=due_date, state=REVIEW_ASSIGNMENT.initial
@@ -61,7 +63,6 @@ def extend_review(ctx: TransitionContext) -> dict[str, Any]:
     assignment: ReviewAssignment = ctx.entity
     session, now = ctx.session, ctx.now
     previous, due_date = assignment.due_date, new_due_date(ctx)
-    assert due_date is not None, "the guard due_date_later refuses a missing date"
     sequence = (
         1
         + session.exec(

@@ -10,6 +10,7 @@ from models.errors import (
     ReasonRequired,
     RoleNotAllowed,
     RulesFailed,
+    RuleViolation,
     StaleVersion,
     UnknownEvent,
     VersionRequired,
@@ -59,9 +60,14 @@ def authorize(
     return found
 
 
+def refusals(action: Action, ctx: TransitionContext) -> list[RuleViolation]:
+    """Every rule the guards find broken; with `ctx.payload` None, those that need the payload are skipped."""
+    return [violation for guard in action.guards for violation in guard(ctx)]
+
+
 def refuse_unless_guards_pass(action: Action, ctx: TransitionContext) -> None:
     """Run every guard and refuse with all failed rules at once."""
-    violations = [violation for guard in action.guards for violation in guard(ctx)]
+    violations = refusals(action, ctx)
     if violations:
         raise RulesFailed(violations)
 

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from models.node import NodeReportVersion
 from models.organisation import CreditEntry, CreditKind
+from models.payloads import CommunityOpinionPayload, NodeReportPayload, ReviewScoresPayload
 from models.review import ReviewScore
 from models.statemachine import TransitionContext
 
@@ -32,12 +33,13 @@ def record_report_version(ctx: TransitionContext) -> dict[str, Any]:
         select(func.max(NodeReportVersion.number)).where(NodeReportVersion.node_id == ctx.entity.id)
     ).one()
     number = (latest or 0) + 1
+    report = ctx.payload_as(NodeReportPayload)
     ctx.session.add(
         NodeReportVersion(
             node_id=ctx.entity.id,
             number=number,
-            summary=str(ctx.payload["summary"]),
-            attachments=[str(a) for a in ctx.payload.get("attachments", [])],
+            summary=report.summary,
+            attachments=list(report.attachments),
             submitted_at=ctx.now,
             submitted_by=ctx.actor.user_id,
         )
@@ -47,7 +49,7 @@ def record_report_version(ctx: TransitionContext) -> dict[str, Any]:
 
 def record_community_opinion(ctx: TransitionContext) -> dict[str, Any]:
     version = _latest_version(ctx)
-    version.community_opinion = str(ctx.payload["opinion"])
+    version.community_opinion = ctx.payload_as(CommunityOpinionPayload).opinion
     ctx.session.add(version)
     return {"report_version": version.number, "opinion": version.community_opinion}
 
@@ -60,8 +62,8 @@ def record_review_comment(ctx: TransitionContext) -> dict[str, Any]:
 
 
 def record_scores(ctx: TransitionContext) -> dict[str, Any]:
-    scores: dict[str, int] = ctx.payload["scores"]
-    comments: dict[str, str] = ctx.payload.get("comments", {})
+    given = ctx.payload_as(ReviewScoresPayload)
+    scores, comments = given.scores, given.comments
     for criterion, score in scores.items():
         ctx.session.add(
             ReviewScore(

@@ -5,7 +5,6 @@ so that the groups are named once, on the lifecycles that declare these guards.
 """
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -16,13 +15,15 @@ from models.eligibility import declaration_violations
 from models.errors import RuleViolation
 from models.expert import Expert, ExpertConflict
 from models.node import Node
+from models.payloads import AcceptancePayload, AssignmentPayload, DueDatePayload, ReviewScoresPayload
 from models.programme import Programme, ProgrammeQuota
 from models.programme_spec import ProgrammeSpec
 from models.project import BudgetLine, Project
 from models.region import Region, RegionLevel
 from models.region_tree import ancestor_at
+from models.review import ReviewAssignment
 from models.scope import project_of
-from models.statemachine import Guard, TransitionContext
+from models.statemachine import Guard, TransitionContext, reads_payload
 
 
 def spec_of(ctx: TransitionContext) -> ProgrammeSpec:
@@ -115,9 +116,39 @@ def _open_node_violations(ctx: TransitionContext, closed_states: frozenset[str])
     return [RuleViolation("nodes.open", f"尚有 {len(open_nodes)} 个节点报告未通过审核或免于提交：{shown}")]
 
 
-def local_policy_documents(ctx: TransitionContext) -> list[RuleViolation]:
+def all_reviews_closed(closed_states: frozenset[str]) -> Guard:
+    """Selecting a declaration waits for every review assigned to it to be in `closed_states`."""
+
+    def all_reviews_closed(ctx: TransitionContext) -> list[RuleViolation]:
+        return _open_review_violations(ctx, closed_states)
+
+    return all_reviews_closed
+
+
+def _open_review_violations(ctx: TransitionContext, closed_states: frozenset[str]) -> list[RuleViolation]:
+    waiting = ctx.session.exec(
+        select(Expert.name)
+        .join(ReviewAssignment, ReviewAssignment.expert_id == Expert.id)  # type: ignore[arg-type]
+        .where(
+            ReviewAssignment.project_id == ctx.entity.id,
+            ReviewAssignment.state.not_in(closed_states),  # type: ignore[attr-defined]
+        )
+        .order_by(ReviewAssignment.id)  # type: ignore[arg-type]
+    ).all()
+    if not waiting:
+        return []
+    return [
+        RuleViolation(
+            "review.open_assignments",
+            f"尚有 {len(waiting)} 个评审任务未提交评分或撤销（{'、'.join(waiting)}），不能确定入选",
+        )
+    ]
+
+
+@reads_payload(AcceptancePayload)
+def local_policy_documents(ctx: TransitionContext, payload: AcceptancePayload) -> list[RuleViolation]:
     required = spec_of(ctx).acceptance.min_local_policy_documents
-    given = [d for d in ctx.payload.get("local_policy_documents", []) if str(d).strip()]
+    given = payload.local_policy_documents
     if len(given) >= required:
         return []
     return [
@@ -139,9 +170,10 @@ def project_in(states: frozenset[str], *, code: str, message: str) -> Guard:
     return project_in_phase
 
 
-def no_conflict_of_interest(ctx: TransitionContext) -> list[RuleViolation]:
+@reads_payload(AssignmentPayload)
+def no_conflict_of_interest(ctx: TransitionContext, payload: AssignmentPayload) -> list[RuleViolation]:
     """An expert never reviews a declaration of an organisation they have a conflict with."""
-    expert = ctx.session.get(Expert, ctx.payload["expert_id"])
+    expert = ctx.session.get(Expert, payload.expert_id)
     assert expert is not None
     conflict = ctx.session.exec(
         select(ExpertConflict).where(
@@ -154,47 +186,29 @@ def no_conflict_of_interest(ctx: TransitionContext) -> list[RuleViolation]:
     return [RuleViolation("review.conflict", f"{expert.name} 与申报机构存在利益冲突，不能评审此项目")]
 
 
-def new_due_date(ctx: TransitionContext) -> date | None:
-    """The extension's new date from the payload: a date, or its ISO text from a JSON body."""
-    given: Any = ctx.payload.get("due_date")
-    if isinstance(given, date):
-        return given
-    try:
-        return date.fromisoformat(str(given))
-    except ValueError:
-        return None
+def new_due_date(ctx: TransitionContext) -> date:
+    """The extension's new date, from its validated payload."""
+    return ctx.payload_as(DueDatePayload).due_date
 
 
-def due_date_later(ctx: TransitionContext) -> list[RuleViolation]:
+@reads_payload(DueDatePayload)
+def due_date_later(ctx: TransitionContext, payload: DueDatePayload) -> list[RuleViolation]:
     """An extension moves a node's or a review's due date later, never earlier."""
-    to_due = new_due_date(ctx)
-    if to_due is None:
-        return [RuleViolation("extension.date", "须填写新的截止日期（如 2023-01-20）")]
+    to_due = payload.due_date
     if to_due > ctx.entity.due_date:
         return []
     previous = ctx.entity.due_date.isoformat()
     return [RuleViolation("extension.later", f"延期后的截止日期 {to_due} 必须晚于原截止日期 {previous}")]
 
 
-def report_summary_given(ctx: TransitionContext) -> list[RuleViolation]:
-    if str(ctx.payload.get("summary", "")).strip():
-        return []
-    return [RuleViolation("report.summary", "节点报告须填写报告内容摘要")]
-
-
-def community_opinion_given(ctx: TransitionContext) -> list[RuleViolation]:
-    if str(ctx.payload.get("opinion", "")).strip():
-        return []
-    return [RuleViolation("report.community_opinion", "社区确认报告时须加注意见")]
-
-
-def scores_complete(ctx: TransitionContext) -> list[RuleViolation]:
+@reads_payload(ReviewScoresPayload)
+def scores_complete(ctx: TransitionContext, payload: ReviewScoresPayload) -> list[RuleViolation]:
     criteria = spec_of(ctx).rubric.criteria
-    scores = ctx.payload.get("scores", {})
+    scores = payload.scores
     found = []
     for criterion in criteria:
         value = scores.get(criterion.code)
-        if not isinstance(value, int) or isinstance(value, bool):
+        if value is None:
             found.append(RuleViolation("review.score_missing", f"缺少评分项：{criterion.name}"))
         elif not 0 <= value <= criterion.max_score:
             found.append(

@@ -12,6 +12,13 @@ from models.expert import Expert
 from models.node import Node
 from models.organisation import Organisation
 from models.parties import Party
+from models.payloads import (
+    AcceptancePayload,
+    CommunityOpinionPayload,
+    DueDatePayload,
+    NodeReportPayload,
+    ReviewScoresPayload,
+)
 from models.project import Project
 from models.review import ReviewAssignment
 from models.roles import Role
@@ -71,6 +78,16 @@ _NODE_STATES = {
 _NODE_CLOSED = frozenset({"approved", "waived"})
 _NODE_OPEN = frozenset(_NODE_STATES) - _NODE_CLOSED
 
+_REVIEW_STATES = {
+    "offered": "已分配",
+    "accepted": "已接受",
+    "declined": "已谢绝",
+    "submitted": "已提交评分",
+    "withdrawn": "已撤销",
+}
+_REVIEW_CLOSED = frozenset({"declined", "submitted", "withdrawn"})
+_REVIEW_OPEN = frozenset(_REVIEW_STATES) - _REVIEW_CLOSED
+
 _UNDER_IMPLEMENTATION = guards.project_in(
     _IMPLEMENTATION, code="project.not_in_implementation", message="项目不在实施阶段，不能提交节点报告"
 )
@@ -122,7 +139,7 @@ PROJECT = Lifecycle(
             frozenset({"under_review"}),
             "selected",
             COORDINATOR,
-            guards=(guards.quota_left(_PROJECT_GROUPS["holds_quota"]),),
+            guards=(guards.quota_left(_PROJECT_GROUPS["holds_quota"]), guards.all_reviews_closed(_REVIEW_CLOSED)),
             notices=(Notice("project_selected", LOCAL_PARTIES),),
         ),
         Event(
@@ -185,6 +202,7 @@ PROJECT = Lifecycle(
             "accepted",
             COORDINATOR,
             guards=(guards.local_policy_documents,),
+            payload=AcceptancePayload,
             notices=(Notice("project_accepted", LOCAL_PARTIES),),
         ),
         Event(
@@ -251,8 +269,9 @@ NODE = Lifecycle(
             frozenset({"pending"}),
             "submitted",
             ORGANISATION,
-            guards=(_UNDER_IMPLEMENTATION, guards.report_summary_given),
+            guards=(_UNDER_IMPLEMENTATION,),
             effects=("record_report_version",),
+            payload=NodeReportPayload,
             notices=(Notice("report_submitted", (Party.COMMUNITY,)),),
         ),
         Event(
@@ -261,8 +280,8 @@ NODE = Lifecycle(
             frozenset({"submitted", "resubmitted"}),
             "confirmed_by_community",
             COMMUNITY,
-            guards=(guards.community_opinion_given,),
             effects=("record_community_opinion",),
+            payload=CommunityOpinionPayload,
             notices=(Notice("report_confirmed", (Party.DISTRICT_BUREAU,)),),
         ),
         Event(
@@ -289,8 +308,9 @@ NODE = Lifecycle(
             frozenset({"returned"}),
             "resubmitted",
             ORGANISATION,
-            guards=(_UNDER_IMPLEMENTATION, guards.report_summary_given),
+            guards=(_UNDER_IMPLEMENTATION,),
             effects=("record_report_version",),
+            payload=NodeReportPayload,
             notices=(Notice("report_submitted", (Party.COMMUNITY,)),),
         ),
         Event(
@@ -311,20 +331,11 @@ NODE = Lifecycle(
             needs_reason=True,
             guards=(guards.due_date_later,),
             effects=("move_due_date",),
+            payload=DueDatePayload,
             who="市民政局",
         ),
     ),
 )
-
-_REVIEW_STATES = {
-    "offered": "已分配",
-    "accepted": "已接受",
-    "declined": "已谢绝",
-    "submitted": "已提交评分",
-    "withdrawn": "已撤销",
-}
-_REVIEW_CLOSED = frozenset({"declined", "submitted", "withdrawn"})
-_REVIEW_OPEN = frozenset(_REVIEW_STATES) - _REVIEW_CLOSED
 
 REVIEW_ASSIGNMENT = Lifecycle(
     name="review_assignment",
@@ -361,6 +372,7 @@ REVIEW_ASSIGNMENT = Lifecycle(
             EXPERT,
             guards=(guards.scores_complete,),
             effects=("record_scores",),
+            payload=ReviewScoresPayload,
         ),
         Event(
             "withdraw",
@@ -379,6 +391,7 @@ REVIEW_ASSIGNMENT = Lifecycle(
             COORDINATOR | ADMIN,
             guards=(guards.due_date_later,),
             effects=("extend_review",),
+            payload=DueDatePayload,
             who="市民政局",
         ),
     ),
@@ -404,7 +417,24 @@ ATTACHMENT_REGISTER = Register(
     "attachment", "节点报告附件", (Creation("upload", "上传节点报告附件", ORGANISATION | ADMIN, who="社工机构"),)
 )
 NOTICE_REGISTER = Register("notice", "邮件通知", (Creation("requeue", "重新发送通知", COORDINATOR | ADMIN),))
-ACCOUNT_REGISTER = Register("user", "登录账号", (Creation("create", "创建登录账号", ADMIN, who="系统管理员"),))
+_ACCOUNT_MANAGERS = BUREAUS | ADMIN
+ACCOUNT_REGISTER = Register(
+    "user",
+    "登录账号",
+    (
+        Creation("create", "创建登录账号", _ACCOUNT_MANAGERS, who="市民政局、区民政局"),
+        Creation("disable", "停用登录账号", _ACCOUNT_MANAGERS, who="市民政局、区民政局"),
+        Creation("enable", "重新启用登录账号", _ACCOUNT_MANAGERS, who="市民政局、区民政局"),
+        Creation("reset_password", "重置登录密码", _ACCOUNT_MANAGERS, who="市民政局、区民政局"),
+    ),
+)
+# Whose accounts each manager may create, disable, re-enable and reset, within its own region
+# (`models.user.account_in_scope`); the administrator may manage every account.
+ACCOUNT_ROLES_MANAGED: dict[Role, frozenset[Role]] = {
+    Role.ADMIN: frozenset(Role),
+    Role.CITY_COORDINATOR: frozenset(Role) - ADMIN,
+    Role.DISTRICT_BUREAU: frozenset({Role.DISTRICT_BUREAU, Role.STREET_OFFICE, Role.COMMUNITY, Role.ORGANISATION}),
+}
 
 LIFECYCLES: tuple[Lifecycle, ...] = (PROJECT, NODE, REVIEW_ASSIGNMENT)
 REGISTERS: tuple[Register, ...] = (

@@ -8,29 +8,60 @@ and the README's diagrams are drawn from it. Effects are names; the layer above 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
 
 from models.errors import RuleViolation
 from models.parties import Party
+from models.payloads import NoPayload
 from models.roles import Actor, Role
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
 
+P = TypeVar("P", bound=BaseModel)
+
+
 @dataclass
 class TransitionContext:
-    """What a guard may read and an effect may write; guards must not write."""
+    """What a guard may read and an effect may write; guards must not write.
+
+    `payload` is the event's validated payload model, or None when asking only whether the event is possible now.
+    """
 
     session: "Session"
     entity: Any
     actor: Actor
-    payload: dict[str, Any]
+    payload: BaseModel | None
     reason: str | None
     now: datetime
 
+    def payload_as(self, model: type[P]) -> P:
+        """The payload as the model its event declares (`transition()` has validated it)."""
+        assert isinstance(self.payload, model), f"{model.__name__} expected, got {type(self.payload).__name__}"
+        return self.payload
+
 
 Guard = Callable[[TransitionContext], list[RuleViolation]]
+PayloadCheck = Callable[[TransitionContext, P], list[RuleViolation]]
+
+
+def reads_payload(model: type[P]) -> Callable[[PayloadCheck[P]], Guard]:
+    """A guard that needs the payload: skipped when the payload is not known yet (the list of allowed actions)."""
+
+    def bind(check: PayloadCheck[P]) -> Guard:
+        @wraps(check)
+        def guard(ctx: TransitionContext) -> list[RuleViolation]:
+            return [] if ctx.payload is None else check(ctx, ctx.payload_as(model))
+
+        return guard
+
+    return bind
+
+
 Effect = Callable[[TransitionContext], dict[str, Any]]  # returns details for the audit row
 EffectBinding = Mapping[str, Effect]  # an event's effect names -> the functions that do them
 
@@ -57,6 +88,7 @@ class Event:
     effects: tuple[str, ...] = ()  # names, bound to functions above models/ and schedules/
     notices: tuple[Notice, ...] = ()
     who: str = ""  # zh-CN, who may, named in a refusal ("只有{who}可以{label}")
+    payload: type[BaseModel] = NoPayload  # what the event carries besides its reason, validated before any guard
 
     def target_from(self, state: str) -> str:
         return state if self.target is None else self.target
@@ -141,7 +173,7 @@ class Lifecycle:
         return [e for e in self.events if state in e.sources]
 
     def allowed_events(self, state: str, role: Role) -> list[Event]:
-        """What this role may try now (guards, scope and version are checked when it fires)."""
+        """What this role may try from `state`; `models.authority.refusals` says which guards stand in the way."""
         return [e for e in self.events_from(state) if role in e.roles]
 
     @property

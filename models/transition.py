@@ -1,13 +1,16 @@
 """The one function through which every state changes, and the audit row of a creation.
 
-It asks `authorize()` (scope, role, state, version, reason) and the guards; then, in one savepoint of the caller's
+It asks `authorize()` (scope, role, state, version, reason), validates the payload against the event's model,
+asks the guards; then, in one savepoint of the caller's
 transaction, it writes the new state, the event's effects, an audit row and the outbox notices.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import update
 from sqlmodel import Session
 
@@ -18,6 +21,7 @@ from models.expert import Expert
 from models.lifecycles import lifecycle_of
 from models.notices import queue_notice
 from models.parties import Party
+from models.payloads import validated_payload
 from models.recipients import Recipient, expert_recipient, project_recipient
 from models.review import ReviewAssignment
 from models.roles import Actor
@@ -29,6 +33,7 @@ from models.statemachine import Effect, EffectBinding, Event, Lifecycle, Transit
 class TransitionResult:
     entity: Any
     audit: AuditEvent
+    payload: BaseModel  # as its event's model, for what the caller checks besides the guards
 
 
 def transition(
@@ -41,7 +46,7 @@ def transition(
     now: datetime,
     effects: EffectBinding,
     reason: str | None = None,
-    payload: dict[str, Any] | None = None,
+    payload: Mapping[str, Any] | BaseModel | None = None,
 ) -> TransitionResult:
     """Fire `event_name` with its effects bound in `effects`; the caller commits. On any error nothing is written."""
     lifecycle = lifecycle_of(entity)
@@ -56,7 +61,8 @@ def transition(
     )
     assert isinstance(event, Event) and expected_version is not None, f"{event_name} is not a transition"
     bound = _bound_effects(lifecycle, event, effects)
-    ctx = TransitionContext(session, entity, actor, payload or {}, (reason or "").strip() or None, now)
+    typed = validated_payload(event.payload, payload)
+    ctx = TransitionContext(session, entity, actor, typed, (reason or "").strip() or None, now)
     refuse_unless_guards_pass(event, ctx)
     from_state = entity.state
     with session.begin_nested():
@@ -85,7 +91,7 @@ def transition(
         )
         _queue_notices(ctx, lifecycle, event, from_state)
         session.flush()
-    return TransitionResult(entity, audit)
+    return TransitionResult(entity, audit, typed)
 
 
 class UnboundEffect(LookupError):

@@ -15,6 +15,17 @@ _CC_FIRST_YEAR: int = min(chinese_calendar.holidays).year
 _CC_LAST_YEAR: int = max(chinese_calendar.holidays).year
 
 
+def builtin_day(day: date) -> str | None:
+    """The bundled notices' name for a day they list (a holiday, or a worked weekend), so a query can say why."""
+    if not _CC_FIRST_YEAR <= day.year <= _CC_LAST_YEAR:
+        return None
+    if day in chinese_calendar.workdays:  # the tables hold each holiday's English name
+        return f"{chinese_calendar.Holiday(chinese_calendar.workdays[day]).chinese}调休上班"
+    if day in chinese_calendar.holidays:
+        return str(chinese_calendar.Holiday(chinese_calendar.holidays[day]).chinese)
+    return None
+
+
 @dataclass(frozen=True)
 class _YearTable:
     """Per-year working-day index so counting and stepping cost O(log n) instead of a day walk."""

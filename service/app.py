@@ -1,11 +1,15 @@
-"""The FastAPI application factory: the JSON API under /api/v1 (OpenAPI at /docs) and /health."""
+"""The FastAPI application factory: the JSON API under /api/v1 (OpenAPI at /docs and /redoc) and /health."""
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlmodel import select
 
@@ -20,6 +24,9 @@ from service.clock import Clock, system_clock
 from service.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+
+STATIC_URL = "/static"
+_STATIC = Path(__file__).resolve().parent / "static"  # vendored Swagger UI and Redoc: service/static/VENDORED.md
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None, clock: Clock | None = None) -> FastAPI:
@@ -41,13 +48,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, c
         if engine is None:
             app.state.engine.dispose()
 
-    app = FastAPI(title="sanshe 三社联动试点项目管理", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="sanshe 三社联动试点项目管理", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     app.state.clock = clock or system_clock
     if engine is not None:
         app.state.engine = engine
     install_problem_handlers(app)
     app.include_router(api_router, prefix=API_PREFIX)
+    _install_docs(app)
 
     @app.get("/health")
     def health(session: SessionDep, now: ClockDep) -> dict[str, Any]:
@@ -73,3 +83,36 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, c
         }
 
     return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Swagger UI and Redoc from the package's own files: bureaus often run on intranets without a CDN."""
+    app.mount(STATIC_URL, StaticFiles(directory=_STATIC), name="static")
+    openapi_url, title = app.openapi_url or "/openapi.json", app.title
+    oauth2_redirect_url = "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{title} - Swagger UI",
+            swagger_js_url=f"{STATIC_URL}/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url=f"{STATIC_URL}/swagger-ui/swagger-ui.css",
+            swagger_favicon_url=f"{STATIC_URL}/swagger-ui/favicon-32x32.png",
+            oauth2_redirect_url=oauth2_redirect_url,
+            swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from the public validator
+        )
+
+    @app.get(oauth2_redirect_url, include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=openapi_url,
+            title=f"{title} - ReDoc",
+            redoc_js_url=f"{STATIC_URL}/redoc/redoc.standalone.js",
+            redoc_favicon_url=f"{STATIC_URL}/swagger-ui/favicon-32x32.png",
+            with_google_fonts=False,
+        )

@@ -1,5 +1,6 @@
 """Passwords (argon2), access tokens (JWT) and the actor a signed-in user (or the command line) acts as."""
 
+import secrets
 from datetime import datetime, timedelta
 
 import jwt
@@ -8,6 +9,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
+from models.errors import DomainError
 from models.expert import Expert
 from models.organisation import Organisation
 from models.region import Region
@@ -17,6 +19,10 @@ from service.errors import Duplicate, InvalidInput, NotAuthenticated
 from service.settings import Settings
 
 ALGORITHM = "HS256"
+MIN_PASSWORD_LENGTH = 8
+# One-time passwords: no 0/O, 1/l/I, so that a password read out on the telephone is typed right.
+_ONE_TIME_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+_ONE_TIME_LENGTH = 12
 _HASHER = PasswordHash((Argon2Hasher(),))
 # Verified against when the user is unknown, so that a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _HASHER.hash("sanshe-dummy-password")
@@ -35,12 +41,37 @@ SCOPE_FIELD: dict[Role, str | None] = {
 }
 
 
+class PasswordChangeRequired(DomainError):
+    """Signed in with a one-time password: only the change of password is served until it is done."""
+
+    code = "password_change_required"
+    status = 403
+
+
 def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
 def verify_password(password: str, hashed: str) -> bool:
     return _HASHER.verify(password, hashed)
+
+
+def one_time_password() -> str:
+    """A random password handed to the user once; the account must change it at first sign-in."""
+    return "".join(secrets.choice(_ONE_TIME_ALPHABET) for _ in range(_ONE_TIME_LENGTH))
+
+
+def check_password_length(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+
+
+def set_password(user: User, *, password: str, one_time: bool) -> None:
+    """A new password ends every token issued before it; a one-time one must be changed at the next sign-in."""
+    check_password_length(password)
+    user.hashed_password = hash_password(password)
+    user.must_change_password = one_time
+    user.token_generation += 1
 
 
 def actor_of(user: User) -> Actor:
@@ -91,7 +122,12 @@ def authenticate(session: Session, *, username: str, password: str) -> User | No
 
 def create_access_token(user: User, *, settings: Settings, now: datetime) -> str:
     expires = now + timedelta(minutes=settings.access_token_minutes)
-    claims = {"sub": user.username, "iat": int(now.timestamp()), "exp": int(expires.timestamp())}
+    claims = {
+        "sub": user.username,
+        "gen": user.token_generation,
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+    }
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
 
 
@@ -102,7 +138,7 @@ def user_from_token(session: Session, token: str, *, settings: Settings, now: da
             token,
             settings.secret_key,
             algorithms=[ALGORITHM],
-            options={"require": ["sub", "exp"], "verify_exp": False, "verify_iat": False},
+            options={"require": ["sub", "exp", "gen"], "verify_exp": False, "verify_iat": False},
         )
     except jwt.InvalidTokenError as exc:
         raise NotAuthenticated("登录凭据无效，请重新登录") from exc
@@ -111,6 +147,8 @@ def user_from_token(session: Session, token: str, *, settings: Settings, now: da
     user = session.exec(select(User).where(User.username == claims["sub"])).first()
     if user is None or user.disabled:
         raise NotAuthenticated("账号不存在或已停用")
+    if claims["gen"] != user.token_generation:
+        raise NotAuthenticated("登录凭据已失效（密码已修改或账号曾被停用），请重新登录")
     return user
 
 
@@ -125,11 +163,13 @@ def create_user(
     region_id: int | None = None,
     organisation_id: int | None = None,
     expert_id: int | None = None,
+    must_change_password: bool = False,
 ) -> User:
     """Add a user whose scope fits the role; the caller commits."""
     username = username.strip()
-    if not username or len(password) < 8:
-        raise InvalidInput("用户名不能为空，密码至少 8 位")
+    if not username:
+        raise InvalidInput("用户名不能为空")
+    check_password_length(password)
     if session.exec(select(User.id).where(User.username == username)).first() is not None:
         raise Duplicate(f"用户名“{username}”已存在")
     scope = {"region_id": region_id, "organisation_id": organisation_id, "expert_id": expert_id}
@@ -154,6 +194,7 @@ def create_user(
         region_id=region_id,
         organisation_id=organisation_id,
         expert_id=expert_id,
+        must_change_password=must_change_password,
         created_at=now,
     )
     session.add(user)
@@ -165,6 +206,7 @@ class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_at: datetime
+    must_change_password: bool = False  # true: change the one-time password before anything else
 
 
 class UserPublic(BaseModel):
@@ -176,6 +218,9 @@ class UserPublic(BaseModel):
     region_id: int | None
     organisation_id: int | None
     expert_id: int | None
+    disabled: bool
+    must_change_password: bool
+    created_at: datetime
 
 
 def log_in(session: Session, *, username: str, password: str, settings: Settings, now: datetime) -> Token:
@@ -183,9 +228,15 @@ def log_in(session: Session, *, username: str, password: str, settings: Settings
     user = authenticate(session, username=username, password=password)
     if user is None:
         raise NotAuthenticated("用户名或密码错误，或账号已停用")
+    return issue_token(user, settings=settings, now=now)
+
+
+def issue_token(user: User, *, settings: Settings, now: datetime) -> Token:
+    """The token answered at sign-in and after a password change, with whether a change is still owed."""
     return Token(
         access_token=create_access_token(user, settings=settings, now=now),
         expires_at=now + timedelta(minutes=settings.access_token_minutes),
+        must_change_password=user.must_change_password,
     )
 
 
@@ -200,4 +251,7 @@ def user_public(user: User) -> UserPublic:
         region_id=user.region_id,
         organisation_id=user.organisation_id,
         expert_id=user.expert_id,
+        disabled=user.disabled,
+        must_change_password=user.must_change_password,
+        created_at=user.created_at,
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 00:57:48.117571
+Create Date: 2026-12-01 09:42:18.585675
 """
 
 from collections.abc import Sequence
@@ -223,6 +223,8 @@ def upgrade() -> None:
     sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('expert_id', sa.Integer(), nullable=True),
     sa.Column('disabled', sa.Boolean(), nullable=False),
+    sa.Column('token_generation', sa.Integer(), nullable=False),
+    sa.Column('must_change_password', sa.Boolean(), nullable=False),
     sa.Column('created_at', models.columns.AwareDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['expert_id'], ['expert.id'], ),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from models.errors import RoleNotAllowed
 from models.roles import ROLE_LABELS_ZH, Actor, Role
 from models.user import User
-from service.auth import actor_of, user_from_token
+from service.auth import PasswordChangeRequired, actor_of, user_from_token
 from service.clock import Clock
 from service.errors import NotAuthenticated
 from service.settings import Settings
@@ -55,12 +55,23 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[datetime, Depends(get_now)]
 
 
-def get_current_user(
+def get_signed_in_user(
     session: SessionDep, settings: SettingsDep, now: ClockDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> User:
+    """The token's user, even one that still has to change its one-time password (only that route uses it)."""
     if not token:
         raise NotAuthenticated("请先登录")
     return user_from_token(session, token, settings=settings, now=now)
+
+
+SignedInUser = Annotated[User, Depends(get_signed_in_user)]
+
+
+def get_current_user(user: SignedInUser) -> User:
+    """The signed-in user, refused everything until a one-time password has been changed."""
+    if user.must_change_password:
+        raise PasswordChangeRequired("您正在使用一次性密码，请先修改密码（POST /api/v1/users/me/password）后再继续操作")
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -107,6 +107,9 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {}
     if isinstance(exc, RulesFailed):
         extra["violations"] = [RuleProblem(code=v.code, message=v.message) for v in exc.violations]
+    fields = getattr(exc, "fields", None)  # a payload of the wrong shape: the same answer as a wrong body
+    if fields:
+        extra["fields"] = [FieldProblem(field=field, message=message) for field, message in fields]
     cells = getattr(exc, "errors", None)
     if cells:
         extra["errors"] = [

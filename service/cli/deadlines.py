@@ -131,10 +131,13 @@ def simulate_command(
 
 @calendar_app.command("load")
 def calendar_load_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="节假日安排文件（YAML）")],
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, readable=True, help="节假日安排（YAML 或 holiday-cn JSON）"),
+    ],
     as_whom: AsWhom = "admin",
 ) -> None:
-    """载入某年正式公布的节假日与调休安排（YAML，格式见 schedules/calendar_store.py），并重算暂定截止日期。"""
+    """载入某年正式公布的节假日与调休安排（YAML 或 holiday-cn 年度 JSON），并重算受影响的截止日期。"""
     with refusals("载入失败："), database_session() as session, file.open("rb") as stream:
         loaded = load_calendar_year(
             session,

@@ -2,12 +2,16 @@
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, GetJsonSchemaHandler, TypeAdapter, create_model
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 from sqlmodel import Session
 
+from models.payloads import NodeReportPayload
 from models.roles import Actor
+from models.statemachine import Event
 from service.errors import InvalidInput
 from service.files import attachment_exists, attachment_prefix
 from service.queries.common import StateView, state_view
@@ -16,9 +20,44 @@ from service.transitions import transition
 
 
 class ActionRequest(BaseModel):
-    expected_version: int
-    reason: str | None = None
-    payload: dict[str, Any] = {}
+    """What every action sends; `payload` is checked against its event's model after the permission check."""
+
+    expected_version: int = Field(description="读取时的版本号，防止覆盖他人的修改")
+    reason: str | None = Field(default=None, description="理由（标明“须填理由”的操作必填）")
+    payload: dict[str, Any] = Field(default_factory=dict, description="该操作的附加内容，格式见各操作的请求模型")
+
+
+def _request_model(resource: Resource, event: Event) -> type[BaseModel]:
+    """The body of one (resource, event), as the OpenAPI document shows it."""
+    name = "".join(part.capitalize() for part in f"{resource.value}-{event.name}".replace("_", "-").split("-"))
+    required = any(field.is_required() for field in event.payload.model_fields.values())
+    return create_model(
+        f"{name}Action",
+        __base__=ActionRequest,
+        __doc__=f"POST /{resource.value}/{{id}}/actions/{event.name}：{event.label}",
+        payload=(event.payload, ... if required else Field(default_factory=event.payload)),
+    )
+
+
+REQUEST_MODELS: dict[tuple[Resource, str], type[BaseModel]] = {
+    (resource, event.name): _request_model(resource, event)
+    for resource, lifecycle in LIFECYCLE_OF.items()
+    for event in lifecycle.events
+}
+
+
+class DocumentedAs:
+    """Validate a body as its declared type, but show `shown` in the OpenAPI document."""
+
+    def __init__(self, shown: Any) -> None:
+        self.shown = shown
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return handler(TypeAdapter(self.shown).core_schema)
+
+
+# One request schema per (resource, event); which one applies is named by the path, so the body is their union.
+ActionBody = Annotated[ActionRequest, DocumentedAs(Union[tuple(REQUEST_MODELS.values())])]  # noqa: UP007
 
 
 class ActionOutcome(StateView):
@@ -51,8 +90,8 @@ def fire_action(
         reason=request.reason,
         payload=request.payload,
     )
-    if resource is Resource.NODES:
-        _check_attachments(request.payload, entity_id, files_dir)  # a refusal here rolls the transition back
+    if isinstance(result.payload, NodeReportPayload):
+        _check_attachments(result.payload.attachments, entity_id, files_dir)  # a refusal rolls the transition back
     session.commit()
     assert result.audit.id is not None
     return ActionOutcome(
@@ -60,19 +99,12 @@ def fire_action(
         id=entity_id,
         event=event,
         audit_id=result.audit.id,
-        **state_view(LIFECYCLE_OF[resource], result.entity, actor),
+        **state_view(LIFECYCLE_OF[resource], result.entity, actor, now=now),
     )
 
 
-def _check_attachments(payload: dict[str, Any], node_id: int, files_dir: Path) -> None:
+def _check_attachments(attachments: list[str], node_id: int, files_dir: Path) -> None:
     """A report cites only files uploaded for this node."""
-    attachments = payload.get("attachments", [])
-    if not isinstance(attachments, list):
-        raise InvalidInput("附件应为已上传文件的路径列表")
     for reference in attachments:
-        if not (
-            isinstance(reference, str)
-            and reference.startswith(attachment_prefix(node_id))
-            and attachment_exists(files_dir, reference)
-        ):
+        if not (reference.startswith(attachment_prefix(node_id)) and attachment_exists(files_dir, reference)):
             raise InvalidInput(f"附件“{reference}”不是为本节点上传的文件，请先上传")

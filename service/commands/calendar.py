@@ -15,12 +15,12 @@ from schedules.replanning import NodeMove, load_official_year
 from service.commands.uploads import Upload
 from service.files import MIB, UploadRule, read_upload
 
-OFFICIAL_YEAR_FILE = UploadRule("节假日安排文件", 1 * MIB, {".yaml": None, ".yml": None})
+OFFICIAL_YEAR_FILE = UploadRule("节假日安排文件", 1 * MIB, {".yaml": None, ".yml": None, ".json": None})
 
 
 @dataclass(frozen=True)
 class OfficialYearLoad:
-    """A year's schedule as the State Council published it (YAML, format in schedules/calendar_store.py)."""
+    """A year's schedule as the State Council published it (YAML or holiday-cn JSON: schedules/calendar_store.py)."""
 
     file: Upload
 

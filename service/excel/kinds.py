@@ -3,21 +3,31 @@
 from sqlmodel import Session
 
 from models.authority import Subject, authorize, roles_for
-from models.lifecycles import EXPERT_REGISTER, ORGANISATION_REGISTER, PROJECT, SOCIAL_WORKER_REGISTER
+from models.lifecycles import (
+    ACCOUNT_REGISTER,
+    EXPERT_REGISTER,
+    ORGANISATION_REGISTER,
+    PROJECT,
+    SOCIAL_WORKER_REGISTER,
+)
 from models.money import format_fen
 from models.programme_spec import BudgetLineTemplate, ProgrammeSpec
-from models.roles import Actor, Role
+from models.roles import ROLE_LABELS_ZH, Actor, Role
 from service.excel import cells
 from service.excel.reading import Column
 
 ORGANISATIONS, SOCIAL_WORKERS, EXPERTS, DECLARATIONS = "organisations", "social-workers", "experts", "declarations"
 KINDS: tuple[str, ...] = (ORGANISATIONS, SOCIAL_WORKERS, EXPERTS, DECLARATIONS)
+# Accounts are imported through their own use case (`service.commands.users.import_accounts`): its answer
+# carries each new account's one-time password, once.
+ACCOUNTS = "accounts"
 
 SHEET_TITLES: dict[str, str] = {
     ORGANISATIONS: "社工机构",
     SOCIAL_WORKERS: "社会工作者",
     EXPERTS: "评审专家",
     DECLARATIONS: "项目申报",
+    ACCOUNTS: "登录账号",
 }
 
 # What an import sheet's rows do, as declared next to the lifecycles: the roles that may import a kind are
@@ -28,6 +38,7 @@ IMPORT_ACTIONS: dict[str, tuple[Subject, str]] = {
     SOCIAL_WORKERS: (SOCIAL_WORKER_REGISTER, "register"),
     EXPERTS: (EXPERT_REGISTER, "register"),
     DECLARATIONS: (PROJECT, "declare"),
+    ACCOUNTS: (ACCOUNT_REGISTER, "create"),
 }
 IMPORT_ROLES: dict[str, frozenset[Role]] = {
     kind: roles_for(subject, action) for kind, (subject, action) in IMPORT_ACTIONS.items()
@@ -112,11 +123,45 @@ DECLARATION_COLUMNS = [
     DECL_TOTAL,
 ]
 
+
+def _role(value: object) -> Role:
+    """A role by its Chinese name (as the template lists them) or its code."""
+    written = str(value).strip()
+    for role, label in ROLE_LABELS_ZH.items():
+        if written in (label, role.value):
+            return role
+    raise cells.CellProblem("应填写以下角色之一：" + "、".join(ROLE_LABELS_ZH.values()))
+
+
+# 登录账号 — each row a new account with a one-time password; the scope column its role needs, and only that.
+ACCOUNT_USERNAME = _column("用户名", cells.text(100), "登录用户名，最多 100 字，不可与已有账号重复。")
+ACCOUNT_DISPLAY_NAME = _column("显示名称", cells.text(100), "如 城关区民政局；不填则与用户名相同。", required=False)
+ACCOUNT_ROLE = _column("角色", _role, "填“" + "”“".join(ROLE_LABELS_ZH.values()) + "”之一。")
+ACCOUNT_REGION = _column(
+    "所辖地区",
+    cells.text(300),
+    "市、区、街道、社区账号必填：用“/”分隔的区划路径，如 城关区/张掖路街道/金塔巷社区（可带上市名）。",
+    required=False,
+)
+ACCOUNT_ORGANISATION = _column(
+    "所属机构", cells.key_text(18), "社工机构账号必填：本机构的统一社会信用代码。", required=False
+)
+ACCOUNT_EXPERT = _column("专家", cells.email, "评审专家账号必填：专家登记的电子邮箱。", required=False)
+ACCOUNT_COLUMNS = [
+    ACCOUNT_USERNAME,
+    ACCOUNT_DISPLAY_NAME,
+    ACCOUNT_ROLE,
+    ACCOUNT_REGION,
+    ACCOUNT_ORGANISATION,
+    ACCOUNT_EXPERT,
+]
+
 COLUMNS: dict[str, list[Column]] = {
     ORGANISATIONS: ORGANISATION_COLUMNS,
     SOCIAL_WORKERS: SOCIAL_WORKER_COLUMNS,
     EXPERTS: EXPERT_COLUMNS,
     DECLARATIONS: DECLARATION_COLUMNS,
+    ACCOUNTS: ACCOUNT_COLUMNS,
 }
 
 

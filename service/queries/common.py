@@ -1,11 +1,14 @@
 """Shapes every list and entity shares: a page with its total, and the actions the reader may take now."""
 
+from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import object_session
 
+from models.authority import refusals
 from models.roles import Actor
-from models.statemachine import Lifecycle
+from models.statemachine import Event, Lifecycle, TransitionContext
 
 Item = TypeVar("Item")
 ExportFormat = Literal["json", "xlsx"]
@@ -23,6 +26,11 @@ class ActionPublic(BaseModel):
     event: str
     label: str
     needs_reason: bool
+    payload_schema: str = Field(description="该操作 payload 的模型名，见 OpenAPI 的 components.schemas")
+    possible: bool | None = Field(
+        default=None, description="现在能否执行（不看 payload 的规则已检查）；null 表示此列表未检查规则"
+    )
+    reason: str | None = Field(default=None, description="不能执行时的原因")
 
 
 class StateView(BaseModel):
@@ -32,14 +40,29 @@ class StateView(BaseModel):
     allowed_actions: list[ActionPublic]
 
 
-def state_view(lifecycle: Lifecycle, entity: Any, actor: Actor) -> dict[str, Any]:
-    """State, its label, version and the actions this actor's role may fire from it (the entity is in scope)."""
+def state_view(lifecycle: Lifecycle, entity: Any, actor: Actor, *, now: datetime | None = None) -> dict[str, Any]:
+    """State, its label, version and the actions this actor's role may fire from it (the entity is in scope).
+
+    Given `now`, each action's guards are asked (those that need the payload are skipped) and the reason shown.
+    """
     return {
         "state": entity.state,
         "state_label": lifecycle.states.get(entity.state, entity.state),
         "version": entity.version,
         "allowed_actions": [
-            ActionPublic(event=e.name, label=e.label, needs_reason=e.needs_reason)
-            for e in lifecycle.allowed_events(entity.state, actor.role)
+            _action(event, entity, actor, now) for event in lifecycle.allowed_events(entity.state, actor.role)
         ],
     }
+
+
+def _action(event: Event, entity: Any, actor: Actor, now: datetime | None) -> ActionPublic:
+    shown = ActionPublic(
+        event=event.name, label=event.label, needs_reason=event.needs_reason, payload_schema=event.payload.__name__
+    )
+    session = object_session(entity)
+    if now is None or session is None:
+        return shown
+    broken = refusals(event, TransitionContext(session, entity, actor, None, None, now))  # type: ignore[arg-type]
+    return shown.model_copy(
+        update={"possible": not broken, "reason": "；".join(v.message for v in broken) if broken else None}
+    )

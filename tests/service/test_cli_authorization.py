@@ -26,7 +26,8 @@ from service.settings import get_settings
 from tests import factories
 from tests.conftest import BACKENDS, postgres_database
 from tests.service.api import workbooks
-from tests.service.api.builders import PASSWORD, Side, side
+from tests.service.api.builders import PASSWORD, Side, side, user
+from tests.service.api.test_accounts import accounts_workbook
 from tests.service.api.test_authorization_matrix import EXPECTED_ROLES, OFFICIAL_2099, refused_role
 from tests.service.test_programme_dates import url_of
 
@@ -71,6 +72,23 @@ def _account(session: Session, target: Side, folder: Path) -> list[str]:
     return ["create-user", name, "--role", "community", "--region-id", str(target.community.id), "--password", PASSWORD]
 
 
+def _account_command(command: str, *, disabled: bool = False) -> Arguments:
+    """`sanshe user COMMAND NAME` on a fresh community account of the side."""
+
+    def arguments(session: Session, target: Side, folder: Path) -> list[str]:
+        account = user(session, Role.COMMUNITY, region_id=target.community.id)
+        account.disabled = disabled
+        return ["user", command, account.username, "--reason", "矩阵测试"]
+
+    return arguments
+
+
+def _accounts_import(session: Session, target: Side, folder: Path) -> list[str]:
+    path = folder / "accounts.xlsx"
+    path.write_bytes(accounts_workbook(session, target))
+    return ["user", "import", str(path)]
+
+
 ENTRIES = (
     CliEntry("import", "organisation", "register", _workbook(kinds.ORGANISATIONS)),
     CliEntry("import", "social_worker", "register", _workbook(kinds.SOCIAL_WORKERS)),
@@ -79,6 +97,10 @@ ENTRIES = (
     CliEntry("load-programme", PROGRAMME_REGISTER.name, "load", _programme),
     CliEntry("calendar load", CALENDAR_REGISTER.name, "load", _official_year),
     CliEntry("create-user", ACCOUNT_REGISTER.name, "create", _account),
+    CliEntry("user disable", ACCOUNT_REGISTER.name, "disable", _account_command("disable")),
+    CliEntry("user enable", ACCOUNT_REGISTER.name, "enable", _account_command("enable", disabled=True)),
+    CliEntry("user reset-password", ACCOUNT_REGISTER.name, "reset_password", _account_command("reset-password")),
+    CliEntry("user import", ACCOUNT_REGISTER.name, "create", _accounts_import),
 )
 # Commands that write as the system on its schedule (or set the system up), not on a user's behalf.
 SYSTEM_COMMANDS = frozenset(

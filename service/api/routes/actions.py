@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from service.api.deps import ClockDep, CurrentActor, SessionDep, SettingsDep
 from service.api.params import EntityId
-from service.commands.actions import ActionOutcome, ActionRequest, fire_action
+from service.commands.actions import ActionBody, ActionOutcome, fire_action
 from service.fields import text
 from service.queries.entities import Resource
 
@@ -21,9 +21,12 @@ def fire(
     resource: Resource,
     entity_id: EntityId,
     event: EventName,  # type: ignore[valid-type]
-    request: ActionRequest,
+    request: ActionBody,
 ) -> ActionOutcome:
-    """执行一个操作（如 submit、approve）：检查范围、角色、状态、版本与规则，写入状态、审计与通知。"""
+    """执行一个操作（如 submit、approve）：检查范围、角色、状态、版本、附加内容与规则，写入状态、审计与通知。
+
+    请求体随操作而定：每个（资源, 操作）一个请求模型（如 NodesSubmitAction），其 payload 为该操作的附加内容模型。
+    """
     return fire_action(
         session,
         resource=resource,

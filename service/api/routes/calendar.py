@@ -1,7 +1,11 @@
 """The official working-day calendar: read by everyone signed in; a year's schedule loaded by the coordinator."""
 
-from fastapi import APIRouter, UploadFile
+from datetime import date
+from typing import Annotated
 
+from fastapi import APIRouter, Query, UploadFile
+
+from schedules.calendar_store import CalendarDay, calendar_days
 from service.api.deps import ClockDep, CurrentActor, SessionDep
 from service.api.problems import problem_responses
 from service.commands.calendar import OfficialYearLoad, OfficialYearLoaded, load_calendar_year
@@ -21,6 +25,17 @@ def read_official_years(session: SessionDep, actor: CurrentActor) -> list[Offici
 def load_official_year_file(
     session: SessionDep, now: ClockDep, actor: CurrentActor, file: UploadFile
 ) -> OfficialYearLoaded:
-    """载入某年国务院公布的节假日安排（YAML）；暂定的截止日期随之重新计算，返回每个节点的调整。"""
+    """载入某年国务院公布的节假日安排（YAML 或 holiday-cn 每年的 JSON）；暂定的截止日期随之重算，返回每个节点的调整。"""
     upload = Upload(file.filename or "calendar.yaml", file.file)
     return load_calendar_year(session, data=OfficialYearLoad(upload), actor=actor, now=now)
+
+
+@router.get("/days")
+def read_calendar_days(
+    session: SessionDep,
+    actor: CurrentActor,
+    first: Annotated[date, Query(alias="from", description="开始日期（含）")],
+    last: Annotated[date, Query(alias="to", description="结束日期（含）")],
+) -> list[CalendarDay]:
+    """逐日列出工作日、休息日、法定节假日与调休上班，以及所依据的节假日安排；一次最多 400 天。"""
+    return calendar_days(session, first=first, last=last)

@@ -28,7 +28,7 @@ from models.programme_spec import RegionSpec
 from models.project import Project
 from models.region import Region, RegionLevel
 from models.review import ReviewAssignment
-from models.roles import Role
+from models.roles import Actor, Role
 from models.social_worker import SocialWorker
 from models.user import User
 from service.api.deps import get_session
@@ -107,7 +107,7 @@ def city_programme(session: Session, *, blind: bool = False) -> Programme:
 
 @dataclass
 class Side:
-    """One programme's project in implementation, with a node, a review assignment and users of every role."""
+    """One programme's project in implementation, with a node, its submitted review and users of every role."""
 
     programme: Programme
     district: Region
@@ -125,16 +125,8 @@ class Side:
 def side(session: Session, programme: Programme | None = None) -> Side:
     programme = programme or city_programme(session)
     cast = factories.cast(session, programme=programme)
-    paths.drive_project(session, cast, paths.TO_UNDER_REVIEW)
     expert = factories.expert(session)
-    assignment = assign_expert(
-        session,
-        project=cast.project,
-        expert=expert,
-        due_date=(factories.DECLARATION_DAY + timedelta(days=14)).date(),
-        actor=cast.actor(Role.CITY_COORDINATOR),
-        now=factories.DECLARATION_DAY,
-    )
+    assignment = review_submitted(session, cast, expert)  # `select` waits for every review to be closed
     paths.drive_project(session, cast, ["select", "contract", "start"], close_nodes=False)
     street = session.get(Region, cast.community.parent_id)
     assert street is not None and street.parent_id is not None
@@ -163,6 +155,37 @@ def side(session: Session, programme: Programme | None = None) -> Side:
     }
     session.flush()
     return built
+
+
+def review_submitted(session: Session, cast: factories.Cast, expert: Expert) -> ReviewAssignment:
+    """The cast's declaration under review, assigned to `expert`, who accepts and scores it."""
+    paths.drive_project(session, cast, paths.TO_UNDER_REVIEW)
+    assignment = assign_expert(
+        session,
+        project=cast.project,
+        expert=expert,
+        due_date=(factories.DECLARATION_DAY + timedelta(days=14)).date(),
+        actor=cast.actor(Role.CITY_COORDINATOR),
+        now=factories.DECLARATION_DAY,
+    )
+    scorer = Actor("expert", Role.EXPERT, expert_id=expert.id)
+    for event in ("accept", "submit_scores"):
+        factories.fire(session, assignment, event, scorer, now=factories.DECLARATION_DAY, lifecycle="review_assignment")
+    return assignment
+
+
+def open_assignment(session: Session, world: Side) -> ReviewAssignment:
+    """An assignment still open (offered) to the side's expert, on a fresh declaration under review."""
+    cast = factories.cast(session, programme=world.programme, district_name=world.district.name)
+    paths.drive_project(session, cast, paths.TO_UNDER_REVIEW)
+    return assign_expert(
+        session,
+        project=cast.project,
+        expert=world.expert,
+        due_date=(factories.DECLARATION_DAY + timedelta(days=14)).date(),
+        actor=cast.actor(Role.CITY_COORDINATOR),
+        now=factories.DECLARATION_DAY,
+    )
 
 
 def failed_notice(

@@ -41,6 +41,8 @@ from tests import factories
 from tests.models import lifecycle_paths as paths
 from tests.service.api import workbooks
 from tests.service.api.builders import PASSWORD, Api, Side, api_on, catch_mail, failed_notice, side
+from tests.service.api.builders import user as new_user
+from tests.service.api.test_accounts import accounts_workbook
 from tests.service.excel.builders import credit_code
 
 IN, OUT = "in", "out"
@@ -151,6 +153,20 @@ def expect_import(role: Role, scope: str, variant: str | None) -> int:
     return 200
 
 
+def expect_account_import(role: Role, scope: str, variant: str | None) -> int:
+    if role not in roles_for(ACCOUNT_REGISTER, "create") | {A}:
+        return 403
+    return 422 if scope == OUT and role is not A else 200  # another city's place: refused on its cell
+
+
+def _account(w: World, target: Side, *, disabled: bool) -> Any:
+    """A fresh community account of the side, so that each cell acts on an account of its own."""
+    account = new_user(w.session, Role.COMMUNITY, region_id=target.community.id)
+    account.disabled = disabled
+    w.session.flush()
+    return account
+
+
 def audit_rule(role: Role, scope: str, variant: str | None) -> int:
     hidden = frozenset({E}) if variant == Resource.NODES else frozenset()
     return rule(200, in_hidden=hidden)(role, scope, variant)
@@ -228,8 +244,29 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         anonymous=422,
     ),
     ("GET", f"{V1}/users/me"): Endpoint(everyone(), lambda w, t, _: {"url": f"{V1}/users/me"}),
+    ("GET", f"{V1}/users"): Endpoint(
+        rule(200, roles_for(ACCOUNT_REGISTER, "create"), out_hidden=frozenset()), lambda w, t, _: {}
+    ),
+    ("POST", f"{V1}/users/me/password"): Endpoint(
+        everyone(422),  # a wrong old password: every signed-in user reaches the check, nothing changes
+        lambda w, t, _: {"json": {"old_password": "wrong-pass", "new_password": "another-horse-staple"}},
+    ),
+    ("POST", f"{V1}/users/import"): Endpoint(
+        expect_account_import,
+        lambda w, t, _: {"files": {"file": ("账号.xlsx", accounts_workbook(w.session, t), XLSX)}},
+    ),
+    **{
+        ("POST", f"{V1}/users/{{user_id}}/{segment}"): Endpoint(
+            declared(ACCOUNT_REGISTER, action, 200, out_hidden=frozenset({C, D})),
+            lambda w, t, _, disabled=(action == "enable"): {
+                "path": {"user_id": _account(w, t, disabled=disabled).id},
+                "json": {"reason": "矩阵测试"},
+            },
+        )
+        for segment, action in (("disable", "disable"), ("enable", "enable"), ("reset-password", "reset_password"))
+    },
     ("POST", f"{V1}/users"): Endpoint(
-        declared(ACCOUNT_REGISTER, "create", 201, out_hidden=frozenset()),
+        declared(ACCOUNT_REGISTER, "create", 201, out_hidden=frozenset({C, D})),
         lambda w, t, _: {
             "json": {
                 "username": factories.unique("account"),
@@ -338,6 +375,9 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         },
     ),
     ("GET", f"{V1}/calendar/official-years"): Endpoint(everyone(), lambda w, t, _: {}),
+    ("GET", f"{V1}/calendar/days"): Endpoint(
+        everyone(), lambda w, t, _: {"params": {"from": "2024-09-28", "to": "2024-10-08"}}
+    ),
     ("POST", f"{V1}/calendar/official-years"): Endpoint(
         rule(200, roles_for(CALENDAR_REGISTER, "load"), out_hidden=frozenset()),
         lambda w, t, _: {"files": {"file": ("2099.yaml", OFFICIAL_2099.encode(), "application/yaml")}},
@@ -402,6 +442,9 @@ ENTRY_POINTS: dict[tuple[str, str], tuple[str, str]] = {
     ("attachment", "upload"): ("POST", f"{V1}/nodes/{{node_id}}/attachments"),
     ("notice", "requeue"): ("POST", f"{V1}/notices/{{notice_id}}/requeue"),
     ("user", "create"): ("POST", f"{V1}/users"),
+    ("user", "disable"): ("POST", f"{V1}/users/{{user_id}}/disable"),
+    ("user", "enable"): ("POST", f"{V1}/users/{{user_id}}/enable"),
+    ("user", "reset_password"): ("POST", f"{V1}/users/{{user_id}}/reset-password"),
 }
 
 

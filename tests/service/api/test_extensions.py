@@ -14,7 +14,7 @@ from schedules.calendar import WorkingCalendar
 from schedules.sweep import sweep
 from tests import factories
 from tests.schedules.builders import escalations, morning, started_project
-from tests.service.api.builders import Api, side, user
+from tests.service.api.builders import Api, open_assignment, side, user
 
 V1 = "/api/v1"
 CAL = WorkingCalendar()
@@ -71,7 +71,7 @@ def test_node_extension_moves_the_date_audits_it_and_sends_no_rung_twice(session
 
 def test_review_extension_queues_the_updated_invitation(session: Session, api: Api) -> None:
     world = side(session)
-    assignment = world.assignment
+    assignment = open_assignment(session, world)
     coordinator = api.headers(world.users[Role.CITY_COORDINATOR])
     url = f"{V1}/review-assignments/{assignment.id}/extension"
     new_due, version = assignment.due_date + timedelta(days=7), assignment.version

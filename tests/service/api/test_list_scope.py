@@ -48,12 +48,14 @@ def _build(session: Session) -> tuple[list[User], list[Project], list[dict[str, 
     coordinator = Actor("coordinator", Role.CITY_COORDINATOR, "市民政局统筹员", region_id=programme.region_id)
     due = (factories.DECLARATION_DAY + timedelta(days=14)).date()
 
-    def declared(district: str, org: int, reviewers: list[int], *, start: bool) -> factories.Cast:
+    def declared(
+        district: str, org: int, reviewers: list[int], *, start: bool, withdrawn: tuple[int, ...] = ()
+    ) -> factories.Cast:
         cast = factories.cast(session, programme=programme, district_name=district, declaring=orgs[org])
         if reviewers:
             paths.drive_project(session, cast, paths.TO_UNDER_REVIEW)
             for e in reviewers:
-                assign_expert(
+                assignment = assign_expert(
                     session,
                     project=cast.project,
                     expert=experts[e],
@@ -61,24 +63,25 @@ def _build(session: Session) -> tuple[list[User], list[Project], list[dict[str, 
                     actor=coordinator,
                     now=factories.DECLARATION_DAY,
                 )
+                if e in withdrawn:
+                    fire(assignment, "withdraw", coordinator)
+                elif start:  # `select` waits for every review to be submitted or withdrawn
+                    scorer = Actor("expert", Role.EXPERT, expert_id=experts[e].id)
+                    fire(assignment, "accept", scorer)
+                    fire(assignment, "submit_scores", scorer)
         if start:
             paths.drive_project(session, cast, ["select", "contract", "start"], close_nodes=False)
         return cast
 
+    def fire(assignment: ReviewAssignment, event: str, actor: Actor) -> None:
+        factories.fire(session, assignment, event, actor, now=factories.DECLARATION_DAY, lifecycle="review_assignment")
+
     casts = [
         declared("城关区", 0, [0], start=True),
         declared("城关区", 1, [1], start=False),
-        declared("七里河区", 0, [1, 0], start=True),
+        declared("七里河区", 0, [1, 0], start=True, withdrawn=(0,)),
         declared("七里河区", 1, [], start=False),
     ]
-    withdrawn = session.exec(
-        select(ReviewAssignment).where(
-            ReviewAssignment.project_id == casts[2].project.id, ReviewAssignment.expert_id == experts[0].id
-        )
-    ).one()
-    factories.fire(
-        session, withdrawn, "withdraw", coordinator, now=factories.DECLARATION_DAY, lifecycle="review_assignment"
-    )
 
     districts = {name: factories.district(session, programme, name) for name in ("城关区", "七里河区", "西固区")}
     streets = [region for c in (casts[0], casts[2]) if (region := session.get(Region, c.community.parent_id))]

@@ -1,0 +1,178 @@
+"""Reading a sheet of new sign-in accounts: every row checked (name, role, scope) before any is created."""
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from models.expert import Expert
+from models.organisation import Organisation
+from models.region import Region, RegionLevel
+from models.region_tree import ancestor_at
+from models.roles import ROLE_LABELS_ZH, Actor, Role
+from models.user import User, account_in_scope, manages
+from service.auth import SCOPE_FIELD
+from service.excel.kinds import (
+    ACCOUNT_COLUMNS,
+    ACCOUNT_DISPLAY_NAME,
+    ACCOUNT_EXPERT,
+    ACCOUNT_ORGANISATION,
+    ACCOUNT_REGION,
+    ACCOUNT_ROLE,
+    ACCOUNT_USERNAME,
+)
+from service.excel.reading import Sheet, SheetRow
+
+_PATH_SEPARATORS = re.compile(r"\s*[/／]\s*")
+# The column that names each scope field, as the role needs it (`service.auth.SCOPE_FIELD`).
+_SCOPE_COLUMNS = {
+    "region_id": ACCOUNT_REGION.header,
+    "organisation_id": ACCOUNT_ORGANISATION.header,
+    "expert_id": ACCOUNT_EXPERT.header,
+}
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One checked row: what `create_user` needs but the password."""
+
+    row: int
+    username: str
+    display_name: str
+    role: Role
+    region_id: int | None = None
+    organisation_id: int | None = None
+    expert_id: int | None = None
+
+
+class _Places:
+    """Walks 区/街道/社区 paths from the importer's city, loading each level's children once."""
+
+    def __init__(self, session: Session, actor: Actor) -> None:
+        self.session = session
+        self.children: dict[int | None, dict[str, Region]] = {}
+        own = session.get(Region, actor.region_id) if actor.region_id is not None else None
+        self.home = (ancestor_at(session, own, RegionLevel.CITY) or own) if own is not None else None
+
+    def child(self, parent_id: int | None, name: str) -> Region | None:
+        if parent_id not in self.children:
+            query = select(Region).where(
+                Region.parent_id == parent_id if parent_id is not None else col(Region.parent_id).is_(None)
+            )
+            self.children[parent_id] = {region.name: region for region in self.session.exec(query)}
+        return self.children[parent_id].get(name)
+
+    def region(self, path: str) -> Region | str:
+        """The region the path names, or the Chinese reason it names none."""
+        names = [part for part in _PATH_SEPARATORS.split(path.strip()) if part]
+        start = self._start(names)
+        if isinstance(start, str):
+            return start
+        current = start
+        for name in names[1:] if names[0] == start.name else names:
+            found = self.child(current.id, name)
+            if found is None:
+                return f"{current.name}下没有名为“{name}”的区划，请核对名称"
+            current = found
+        return current
+
+    def _start(self, names: list[str]) -> Region | str:
+        if self.home is not None:
+            return self.home
+        cities = self.session.exec(
+            select(Region).where(
+                Region.name == names[0], col(Region.level).in_([RegionLevel.CITY, RegionLevel.PROVINCE])
+            )
+        ).all()
+        if len(cities) == 1:
+            return cities[0]
+        return "请从市一级写起，如 兰州市/城关区/张掖路街道"
+
+
+def read_accounts(session: Session, sheet: Sheet, *, actor: Actor) -> list[AccountRow]:
+    """Every row that names a new account the actor may create; the others are reported on their cells."""
+    sheet.require_headers(ACCOUNT_COLUMNS)
+    rows = [(row, sheet.read(row, ACCOUNT_COLUMNS)) for row in sheet.rows]
+    names = [str(values[ACCOUNT_USERNAME.header]) for _, values in rows if values.get(ACCOUNT_USERNAME.header)]
+    taken = set(session.exec(select(User.username).where(col(User.username).in_(names))))
+    places = _Places(session, actor)
+    first_row: dict[str, int] = {}
+    accepted = []
+    for row, values in rows:
+        name = values.get(ACCOUNT_USERNAME.header)
+        if isinstance(name, str):
+            if name in taken:
+                sheet.error(row.number, ACCOUNT_USERNAME.header, f"用户名“{name}”已存在")
+            elif name in first_row:
+                sheet.error(row.number, ACCOUNT_USERNAME.header, f"用户名“{name}”与第 {first_row[name]} 行重复")
+            first_row.setdefault(name, row.number)
+        role = values.get(ACCOUNT_ROLE.header)
+        if not isinstance(role, Role):
+            continue
+        if not manages(actor.role, role):
+            sheet.error(
+                row.number, ACCOUNT_ROLE.header, f"{ROLE_LABELS_ZH[actor.role]}不能创建{ROLE_LABELS_ZH[role]}账号"
+            )
+            continue
+        scope = _scope(session, sheet, row, values, role, places, actor)
+        if scope is not None and isinstance(name, str):
+            display = str(values.get(ACCOUNT_DISPLAY_NAME.header) or name)
+            accepted.append(AccountRow(row.number, name, display, role, **scope))
+    return accepted
+
+
+def _scope(
+    session: Session,
+    sheet: Sheet,
+    row: SheetRow,
+    values: dict[str, object],
+    role: Role,
+    places: _Places,
+    actor: Actor,
+) -> dict[str, int] | None:
+    """The one scope field the role needs, read from its column; a column the role must leave empty is refused."""
+    needed = SCOPE_FIELD[role]
+    problems = 0
+    for field, header in _SCOPE_COLUMNS.items():
+        if field != needed and values.get(header) is not None:
+            sheet.error(row.number, header, f"{ROLE_LABELS_ZH[role]}账号不填“{header}”")
+            problems += 1
+    if needed is None:
+        return {} if not problems else None
+    header = _SCOPE_COLUMNS[needed]
+    written = values.get(header)
+    if written is None:
+        if header in values or header not in sheet.headers:  # blank, or no such column; else already reported
+            sheet.error(row.number, header, f"{ROLE_LABELS_ZH[role]}账号须填写“{header}”")
+        return None
+    found = _scoped_row(session, places, needed, str(written))
+    if isinstance(found, str):
+        sheet.error(row.number, header, found)
+        return None
+    region_id = found if needed == "region_id" else None
+    if not account_in_scope(session, actor, role=role, region_id=region_id):
+        sheet.error(row.number, header, f"“{written}”不在您的管辖范围内")
+        return None
+    return None if problems else {needed: found}
+
+
+def _scoped_row(session: Session, places: _Places, field: str, written: str) -> int | str:
+    """The id of the region, organisation or expert the cell names, or why it names none."""
+    if field == "region_id":
+        region = places.region(written)
+        return region if isinstance(region, str) else _id(region.id)
+    if field == "organisation_id":
+        organisation = session.exec(select(Organisation).where(Organisation.credit_code == written.upper())).first()
+        if organisation is None:
+            return f"系统中没有统一社会信用代码为 {written} 的社工机构（请先登记社工机构）"
+        return _id(organisation.id)
+    experts = session.exec(select(Expert).where(func.lower(Expert.email) == written.lower())).all()
+    if len(experts) != 1:
+        return f"系统中没有电子邮箱为 {written} 的评审专家（请先登记专家）"
+    return _id(experts[0].id)
+
+
+def _id(value: int | None) -> int:
+    assert value is not None
+    return value
