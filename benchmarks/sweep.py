@@ -139,9 +139,9 @@ def populate(engine: Engine, projects: int) -> int:
             connection.execute(
                 text(
                     "INSERT INTO escalationclaim (entity_type, entity_id, rung_code, rung_index, due_date, fires_on, "
-                    f"as_of, claimed_at) SELECT 'node', id, '{code}', {index}, due_date, "
+                    f"as_of, skipped, claimed_at) SELECT 'node', id, '{code}', {index}, due_date, "
                     "CASE WHEN due_date = :due THEN :due_fires ELSE :backlog_fires END, "
-                    "CASE WHEN due_date = :due THEN :due_fires ELSE :backlog_fires END, :now "
+                    "CASE WHEN due_date = :due THEN :due_fires ELSE :backlog_fires END, false, :now "
                     f"FROM node WHERE next_rung_index > {index}"
                 ),
                 {
@@ -195,7 +195,7 @@ def reference(engine: Engine) -> None:
         c.execute(
             text(
                 "INSERT INTO escalationclaim (entity_type, entity_id, rung_code, rung_index, due_date, fires_on, as_of, "
-                "claimed_at) SELECT 'node', m.id, 'late-1', 1, m.due_date, m.next_rung_on, :as_of, :now "
+                "skipped, claimed_at) SELECT 'node', m.id, 'late-1', 1, m.due_date, m.next_rung_on, :as_of, false, :now "
                 f"FROM node m CROSS JOIN project p WHERE {due} ON CONFLICT DO NOTHING"
             ).bindparams(as_of, now),
             params,

@@ -1,4 +1,5 @@
-"""The node-completion bulletin (节点工作完成情况通报) as a flow: workbook, artifact, notices."""
+"""The node-completion bulletin (节点工作完成情况通报) as flows: one period on request, and each quarter's on
+its first working day for every programme with nodes due in the quarter before (the registry's schedule)."""
 
 from datetime import date, datetime
 
@@ -12,6 +13,7 @@ from models.dates import shanghai_date
 from schedules.bulletin import parse_period
 from schedules.bulletin import publish_bulletin as publish
 from service.clock import system_clock
+from service.commands.bulletins import bulletins_due
 from service.settings import get_settings
 
 
@@ -80,3 +82,33 @@ def publish_bulletin(request: BulletinRequest) -> BulletinReport:
         "通报 %s %s：%d 个区，%d 条通知", request.programme, report.period, len(report.districts), report.notices
     )
     return report
+
+
+class QuarterlyBulletinRequest(BaseModel):
+    as_of: date | None = None  # the day the schedule runs on; None: today
+    now: datetime | None = None
+
+
+class QuarterlyBulletinReport(BaseModel):
+    as_of: date
+    period: str | None  # None: not a quarter's first working day, nothing published
+    bulletins: list[BulletinReport]
+
+
+@task
+def find_due(as_of: date) -> tuple[str | None, list[str]]:
+    """The quarter to report on today, if any, and the programmes with nodes due in it."""
+    with session_scope(flow_engine()) as session:
+        period, codes = bulletins_due(session, as_of)
+    return (None if period is None else period.label), codes
+
+
+@flow(name="publish-quarterly-bulletins", flow_run_name="quarterly-bulletins-{request.as_of}")
+def publish_quarterly_bulletins(request: QuarterlyBulletinRequest) -> QuarterlyBulletinReport:
+    now = request.now or system_clock()
+    as_of = request.as_of or shanghai_date(now)
+    period, codes = find_due(as_of)
+    requests = [] if period is None else [BulletinRequest(programme=code, period=period, now=now) for code in codes]
+    reports = [publish_bulletin(r) for r in requests]
+    get_run_logger().info("%s：%s", as_of, f"发布 {period} 通报 {len(reports)} 份" if period else "今天不发布季度通报")
+    return QuarterlyBulletinReport(as_of=as_of, period=period, bulletins=reports)

@@ -8,7 +8,7 @@ from models.calendar_override import CalendarOverride, OfficialCalendarYear
 from models.escalation import EscalationClaim, SweepRun
 from models.expert import Expert, ExpertConflict
 from models.node import Node, NodeReportVersion
-from models.organisation import AnnualInspection, CreditEntry, Organisation, OrganisationPenalty
+from models.organisation import AnnualInspection, CreditEntry, Organisation, Penalty
 from models.outbox import OutboxMessage
 from models.programme import Programme, ProgrammeQuota
 from models.project import BudgetLine, Project, ProjectTeamMember
@@ -30,8 +30,8 @@ __all__ = [
     "NodeReportVersion",
     "OfficialCalendarYear",
     "Organisation",
-    "OrganisationPenalty",
     "OutboxMessage",
+    "Penalty",
     "Programme",
     "ProgrammeQuota",
     "Project",

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from models.authority import authorize
+from models.authority import authorize, refuse_unless_guards_pass
 from models.errors import OutOfScope, RulesFailed, RuleViolation
 from models.lifecycles import ORGANISATION_REGISTER, PROJECT
 from models.organisation import Organisation
@@ -14,6 +14,7 @@ from models.project import BudgetLine, Project, ProjectTeamMember
 from models.region import Region, RegionLevel
 from models.region_tree import ancestor_at
 from models.roles import Actor
+from models.statemachine import TransitionContext
 from models.transition import record_creation
 
 DECLARE_EVENT = "declare"
@@ -44,7 +45,7 @@ def declare(session: Session, data: DeclarationInput, *, actor: Actor, now: date
     organisation = session.get(Organisation, data.organisation_id)
     if organisation is None:
         raise OutOfScope("社工机构不存在")
-    authorize(
+    creation = authorize(
         session,
         actor=actor,
         subject=PROJECT,
@@ -52,6 +53,7 @@ def declare(session: Session, data: DeclarationInput, *, actor: Actor, now: date
         entity=organisation,  # an organisation declares only in its own name
         entity_label=ORGANISATION_REGISTER.label,
     )
+    refuse_unless_guards_pass(creation, TransitionContext(session, organisation, actor, None, None, now))
     programme = session.get(Programme, data.programme_id)
     community = session.get(Region, data.community_id)
     if programme is None:

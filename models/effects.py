@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import select
 
+from models.dates import shanghai_date
 from models.node import NodeReportVersion
 from models.organisation import CreditEntry, CreditKind
 from models.payloads import CommunityOpinionPayload, NodeReportPayload, ReviewScoresPayload
@@ -17,14 +18,7 @@ from models.statemachine import TransitionContext
 
 def blacklist_organisation(ctx: TransitionContext) -> dict[str, Any]:
     """Borrowed or fake credentials: the organisation goes on the blacklist with the project's termination."""
-    entry = CreditEntry(
-        organisation_id=ctx.entity.organisation_id,
-        kind=CreditKind.BLACKLIST,
-        reason=ctx.reason or "",
-        recorded_at=ctx.now,
-        source_project_id=ctx.entity.id,
-    )
-    ctx.session.add(entry)
+    _record_credit(ctx, CreditKind.BLACKLIST, source="因弄虚作假终止项目")
     return {"blacklisted_organisation_id": ctx.entity.organisation_id}
 
 
@@ -81,3 +75,24 @@ def _latest_version(ctx: TransitionContext) -> NodeReportVersion:
     ).first()
     assert version is not None, "a confirmed or returned node always has a submitted version"
     return version
+
+
+def record_failed_acceptance(ctx: TransitionContext) -> dict[str, Any]:
+    """A failed acceptance goes on the organisation's credit record with the project's failure."""
+    entry = _record_credit(ctx, CreditKind.FAILED_ACCEPTANCE, source="项目验收不合格")
+    return {"credit_entry_organisation_id": entry.organisation_id}
+
+
+def _record_credit(ctx: TransitionContext, kind: CreditKind, *, source: str) -> CreditEntry:
+    entry = CreditEntry(
+        organisation_id=ctx.entity.organisation_id,
+        kind=kind,
+        reason=ctx.reason or "",
+        source=source,
+        starts_on=shanghai_date(ctx.now),
+        recorded_at=ctx.now,
+        recorded_by=ctx.actor.user_id,
+        source_project_id=ctx.entity.id,
+    )
+    ctx.session.add(entry)
+    return entry

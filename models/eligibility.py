@@ -4,6 +4,7 @@ The thresholds come from the programme file; the checks here only read, and list
 """
 
 from collections.abc import Sequence
+from datetime import date
 
 from sqlmodel import Session, select
 
@@ -15,7 +16,7 @@ from models.organisation import (
     CreditKind,
     InspectionResult,
     Organisation,
-    OrganisationPenalty,
+    Penalty,
 )
 from models.programme_spec import CommunityRules, OrganisationRules, ProgrammeSpec, TeamRules
 from models.project import BudgetLine, Project, ProjectTeamMember
@@ -40,7 +41,7 @@ def community_violations(project: Project, rules: CommunityRules) -> list[RuleVi
 def organisation_violations(
     organisation: Organisation,
     *,
-    penalties: Sequence[OrganisationPenalty],
+    penalties: Sequence[Penalty],
     inspections: Sequence[AnnualInspection],
     credit_entries: Sequence[CreditEntry],
     rules: OrganisationRules,
@@ -97,20 +98,21 @@ def team_violations(organisation_id: int, team: Sequence[SocialWorker], rules: T
     return found
 
 
-def declaration_violations(session: Session, project: Project, spec: ProgrammeSpec) -> list[RuleViolation]:
-    """Every formal rule a declaration must meet before expert review."""
+def declaration_violations(
+    session: Session, project: Project, spec: ProgrammeSpec, *, on: date | None = None
+) -> list[RuleViolation]:
+    """Every formal rule a declaration must meet before expert review, read `on` that day (None: every
+    blacklist entry not lifted, whatever its period)."""
     organisation = session.get(Organisation, project.organisation_id)
     assert organisation is not None and organisation.id is not None
     found = community_violations(project, spec.eligibility.community)
     found += organisation_violations(
         organisation,
-        penalties=session.exec(
-            select(OrganisationPenalty).where(OrganisationPenalty.organisation_id == organisation.id)
-        ).all(),
+        penalties=session.exec(select(Penalty).where(Penalty.organisation_id == organisation.id)).all(),
         inspections=session.exec(
             select(AnnualInspection).where(AnnualInspection.organisation_id == organisation.id)
         ).all(),
-        credit_entries=session.exec(select(CreditEntry).where(CreditEntry.organisation_id == organisation.id)).all(),
+        credit_entries=credit_entries_in_force(session, organisation_id=organisation.id, on=on),
         rules=spec.eligibility.organisation,
     )
     if spec.eligibility.team is not None:
@@ -123,6 +125,35 @@ def declaration_violations(session: Session, project: Project, spec: ProgrammeSp
     lines = session.exec(select(BudgetLine).where(BudgetLine.project_id == project.id)).all()
     found += budget_violations(lines, total_fen=project.total_fen, template=spec.budget)
     return found
+
+
+def credit_entries_in_force(session: Session, *, organisation_id: int, on: date | None) -> list[CreditEntry]:
+    """The organisation's credit entries that bind `on` that day: lifted ones and those out of their period stay
+    on record but no longer count."""
+    entries = session.exec(
+        select(CreditEntry).where(CreditEntry.organisation_id == organisation_id, CreditEntry.lifted_at.is_(None))  # type: ignore[union-attr]
+    ).all()
+    return [entry for entry in entries if on is None or entry.in_force(on)]
+
+
+def blacklist_violations(session: Session, *, organisation: Organisation, on: date) -> list[RuleViolation]:
+    """A blacklisted organisation may neither create nor submit a declaration."""
+    assert organisation.id is not None
+    binding = [
+        e
+        for e in credit_entries_in_force(session, organisation_id=organisation.id, on=on)
+        if e.kind == CreditKind.BLACKLIST
+    ]
+    if not binding:
+        return []
+    entry = binding[0]
+    until = f"至 {entry.ends_on}" if entry.ends_on else "（未解除）"
+    return [
+        RuleViolation(
+            "organisation.blacklisted",
+            f"{organisation.name} 已被列入黑名单{until}，不能申报试点项目：{entry.reason}",
+        )
+    ]
 
 
 def _years(years: list[int]) -> str:

@@ -21,6 +21,7 @@ class EscalationClaim(SQLModel, table=True):
     due_date: date  # the due date the rung was counted from
     fires_on: date  # the working day the rung fell due
     as_of: date  # the sweep that claimed it
+    skipped: bool = False  # caught up after missed sweeps: a higher rung was told instead, this one to nobody
     claimed_at: datetime = Field(sa_column=aware_datetime_column())
 
 

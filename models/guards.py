@@ -11,10 +11,11 @@ from sqlmodel import select
 
 from models.budget import budget_violations
 from models.dates import shanghai_date
-from models.eligibility import declaration_violations
+from models.eligibility import blacklist_violations, declaration_violations
 from models.errors import RuleViolation
 from models.expert import Expert, ExpertConflict
 from models.node import Node
+from models.organisation import Organisation
 from models.payloads import AcceptancePayload, AssignmentPayload, DueDatePayload, ReviewScoresPayload
 from models.programme import Programme, ProgrammeQuota
 from models.programme_spec import ProgrammeSpec
@@ -41,7 +42,7 @@ def within_declaration_window(ctx: TransitionContext) -> list[RuleViolation]:
 
 
 def declaration_is_eligible(ctx: TransitionContext) -> list[RuleViolation]:
-    return declaration_violations(ctx.session, ctx.entity, spec_of(ctx))
+    return declaration_violations(ctx.session, ctx.entity, spec_of(ctx), on=shanghai_date(ctx.now))
 
 
 def quota_left(holding_states: frozenset[str]) -> Guard:
@@ -220,3 +221,11 @@ def scores_complete(ctx: TransitionContext, payload: ReviewScoresPayload) -> lis
     if unknown:
         found.append(RuleViolation("review.score_unknown", f"评分项不在评分标准中：{'、'.join(unknown)}"))
     return found
+
+
+def not_blacklisted(ctx: TransitionContext) -> list[RuleViolation]:
+    """Declaring (the organisation acts) and submitting (the project): refused while a blacklist entry binds."""
+    entity = ctx.entity
+    organisation = entity if isinstance(entity, Organisation) else ctx.session.get(Organisation, entity.organisation_id)
+    assert organisation is not None
+    return blacklist_violations(ctx.session, organisation=organisation, on=shanghai_date(ctx.now))

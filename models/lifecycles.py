@@ -20,6 +20,7 @@ from models.payloads import (
     ReviewScoresPayload,
 )
 from models.project import Project
+from models.region import REGION_ENTITY, Region
 from models.review import ReviewAssignment
 from models.roles import Role
 from models.social_worker import SocialWorker
@@ -103,7 +104,9 @@ PROJECT = Lifecycle(
     terminal=_PROJECT_TERMINAL,
     groups=_PROJECT_GROUPS,
     table=Project,
-    creations=(Creation("declare", "发起申报", ORGANISATION | ADMIN, who="社工机构"),),
+    creations=(
+        Creation("declare", "发起申报", ORGANISATION | ADMIN, guards=(guards.not_blacklisted,), who="社工机构"),
+    ),
     events=(
         Event(
             "submit",
@@ -111,7 +114,7 @@ PROJECT = Lifecycle(
             frozenset({"draft"}),
             "submitted",
             ORGANISATION,
-            guards=(guards.within_declaration_window,),
+            guards=(guards.within_declaration_window, guards.not_blacklisted),
             notices=(Notice("declaration_submitted", (Party.DISTRICT_BUREAU,)),),
         ),
         Event(
@@ -221,6 +224,7 @@ PROJECT = Lifecycle(
             "failed",
             COORDINATOR,
             needs_reason=True,
+            effects=("record_failed_acceptance",),
             notices=(Notice("project_failed", LOCAL_PARTIES),),
         ),
         Event(
@@ -417,6 +421,11 @@ ATTACHMENT_REGISTER = Register(
     "attachment", "节点报告附件", (Creation("upload", "上传节点报告附件", ORGANISATION | ADMIN, who="社工机构"),)
 )
 NOTICE_REGISTER = Register("notice", "邮件通知", (Creation("requeue", "重新发送通知", COORDINATOR | ADMIN),))
+BULLETIN_REGISTER = Register(
+    "bulletin",
+    "节点工作完成情况通报",
+    (Creation("publish", "生成节点工作完成情况通报", COORDINATOR | ADMIN, who="市民政局"),),
+)
 _ACCOUNT_MANAGERS = BUREAUS | ADMIN
 ACCOUNT_REGISTER = Register(
     "user",
@@ -426,6 +435,27 @@ ACCOUNT_REGISTER = Register(
         Creation("disable", "停用登录账号", _ACCOUNT_MANAGERS, who="市民政局、区民政局"),
         Creation("enable", "重新启用登录账号", _ACCOUNT_MANAGERS, who="市民政局、区民政局"),
         Creation("reset_password", "重置登录密码", _ACCOUNT_MANAGERS, who="市民政局、区民政局"),
+    ),
+)
+# Places and their notice addresses: the coordinator within its programme's region, a district bureau within its
+# district (`models.region_tree.place_in_scope`).
+REGION_REGISTER = Register(
+    REGION_ENTITY,
+    "区划",
+    (
+        Creation("add", "添加区划", BUREAUS | ADMIN, who="市民政局、区民政局"),
+        Creation("edit", "修改区划信息", BUREAUS | ADMIN, who="市民政局、区民政局"),
+    ),
+    table=Region,
+)
+# Penalties, annual inspections and blacklist entries of organisations and social workers: entered and lifted by
+# the coordinator only (organisations are bound to no place, so no district has them "in its area").
+CREDIT_REGISTER = Register(
+    "credit_record",
+    "信用记录",
+    (
+        Creation("enter", "录入信用记录", COORDINATOR | ADMIN, who="市民政局"),
+        Creation("lift", "解除黑名单", COORDINATOR | ADMIN, needs_reason=True, who="市民政局"),
     ),
 )
 # Whose accounts each manager may create, disable, re-enable and reset, within its own region
@@ -445,7 +475,10 @@ REGISTERS: tuple[Register, ...] = (
     CALENDAR_REGISTER,
     ATTACHMENT_REGISTER,
     NOTICE_REGISTER,
+    BULLETIN_REGISTER,
     ACCOUNT_REGISTER,
+    REGION_REGISTER,
+    CREDIT_REGISTER,
 )
 _BY_TABLE: dict[type, Lifecycle] = {Project: PROJECT, Node: NODE, ReviewAssignment: REVIEW_ASSIGNMENT}
 BY_NAME: dict[str, Lifecycle] = {lifecycle.name: lifecycle for lifecycle in LIFECYCLES}

@@ -83,6 +83,11 @@ def sweep_digest_key_sql(template: str, as_of: str) -> str:
     return f"{template} || ':' || {as_of}"
 
 
+def moves_digest_key(template: str, at: datetime) -> str:
+    """The notices of one re-plan (every node it moved) share a mail per address: the moment names the re-plan."""
+    return f"{template}:{at.isoformat()}"
+
+
 def outbox_row(
     *,
     key: NoticeKey,

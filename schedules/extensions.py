@@ -1,6 +1,6 @@
 """The node's due-date move of an extension (延期): the effect `move_due_date` of the node report's `extend`.
 
-A holiday rolls forward to the next working day; rungs already sent stay sent.
+A holiday rolls forward to the next working day; rungs already sent stay sent; the organisation is told.
 """
 
 from typing import Any
@@ -12,7 +12,7 @@ from models.node import Node
 from models.statemachine import TransitionContext
 from schedules.calendar_store import calendar_from_db
 from schedules.ladder import node_ladder
-from schedules.replanning import EXTENDED_BY, move_details, rescheduled
+from schedules.replanning import EXTENDED_BY, move_details, rescheduled, tell_organisations
 
 
 def move_due_date(ctx: TransitionContext) -> dict[str, Any]:
@@ -34,4 +34,5 @@ def move_due_date(ctx: TransitionContext) -> dict[str, Any]:
     )
     ctx.session.execute(update(Node).where(Node.id == node.id).values(**values))  # type: ignore[arg-type]
     ctx.session.refresh(node)
+    tell_organisations(ctx.session, [(node, from_due)], reason=ctx.reason or "批准节点延期", now=ctx.now)
     return move_details(from_due, values, ladder) | {EXTENDED_BY: calendar.working_days_between(from_due, to_due)}

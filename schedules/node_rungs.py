@@ -34,6 +34,7 @@ FIRE_COLUMNS = (
     ("rung_index", INTEGER),
     ("rung_code", TEXT),
     ("fires_on", DATE),
+    ("skipped", INTEGER),  # 1: caught up, claimed without a notice (a higher rung of the node fires with it)
 )
 MOVE_COLUMNS = (
     ("programme_id", INTEGER),
@@ -58,7 +59,7 @@ FRESH_COLUMNS = (("entity_id", INTEGER), ("rung_index", INTEGER), ("rung_code", 
 class BatchPlan:
     """What the ladder says for one batch, as small tables the statements join to."""
 
-    fire: RowSet  # rungs that fire, per (programme, due date, next rung index)
+    fire: RowSet  # rungs that fire, per (programme, due date, next rung index), and whether each is skipped
     moves: RowSet  # the rung each such node moves on to, and its day
     parties: RowSet  # who each firing rung tells, in the ladder's order, with the mail template
     days: RowSet  # working days late and left, per due date
@@ -126,20 +127,29 @@ def retire(session: Session, ids: Sequence[int], as_of: date) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def claim(session: Session, ids: Sequence[int], plan: BatchPlan, *, as_of: date, now: datetime) -> RowSet:
-    """Claim every firing rung of the batch's live due nodes; the claims newly made come back, to be notified."""
+@dataclass(frozen=True)
+class Claims:
+    """The claims a batch newly made: those to notify, and those caught up without a notice."""
+
+    told: RowSet
+    skipped: RowSet
+
+
+def claim(session: Session, ids: Sequence[int], plan: BatchPlan, *, as_of: date, now: datetime) -> Claims:
+    """Claim every firing rung of the batch's live due nodes; the claims newly made come back, told or skipped."""
     dialect = _dialect(session)
     statement = _statement(
         "INSERT INTO escalationclaim (entity_type, entity_id, rung_code, rung_index, due_date, fires_on, as_of, "
-        "claimed_at) "
+        "skipped, claimed_at) "
         "SELECT CAST(:entity_type AS TEXT), m.id, fire.rung_code, fire.rung_index, m.due_date, fire.fires_on, "
-        ":as_of, :now "
+        ":as_of, fire.skipped = 1, :now "
         "FROM node m JOIN project p ON p.id = m.project_id "
         f"JOIN {plan.fire.sql(dialect)} ON fire.programme_id = p.programme_id AND fire.due_date = m.due_date "
         "AND fire.from_index = m.next_rung_index "
         f"WHERE {_live_due(dialect)} "
         "ORDER BY m.id, fire.rung_index "  # one lock order for every sweeper
-        "ON CONFLICT DO NOTHING RETURNING entity_id, rung_index, rung_code, due_date"
+        "ON CONFLICT DO NOTHING RETURNING entity_id, rung_index, rung_code, due_date, "
+        "CASE WHEN skipped THEN 1 ELSE 0 END"
     )  # the rows go straight back into the next statements: dates stay as the driver gives them
     params = {
         "ids": ids_param(dialect, ids),
@@ -148,7 +158,11 @@ def claim(session: Session, ids: Sequence[int], plan: BatchPlan, *, as_of: date,
         "entity_type": NODE.name,
         **plan.fire.params(dialect),
     }
-    return RowSet("fresh", FRESH_COLUMNS, [tuple(row) for row in session.execute(statement, params)])
+    told: list[tuple[Any, ...]] = []
+    skipped: list[tuple[Any, ...]] = []
+    for *row, is_skipped in session.execute(statement, params):
+        (skipped if is_skipped else told).append(tuple(row))
+    return Claims(told=RowSet("fresh", FRESH_COLUMNS, told), skipped=RowSet("fresh", FRESH_COLUMNS, skipped))
 
 
 def queue_notices(session: Session, fresh: RowSet, plan: BatchPlan, *, as_of: date, now: datetime) -> int:

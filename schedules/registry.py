@@ -39,6 +39,14 @@ JOBS: tuple[Job, ...] = (
         followed_by=("dispatch-notifications",),
     ),
     Job(
+        id="publish-quarterly-bulletins",
+        entrypoint="flows/publish_bulletin.py:publish_quarterly_bulletins",
+        cron="0 8 1-10 1,4,7,10 *",  # the flow publishes on the quarter's first working day only (节后首个工作日)
+        parameters={"request": {}},
+        description="每季度首个工作日发布上季度节点工作完成情况通报",
+        followed_by=("dispatch-notifications",),
+    ),
+    Job(
         id="dispatch-notifications",
         entrypoint="flows/dispatch_notifications.py:dispatch_notifications",
         interval_minutes=5,

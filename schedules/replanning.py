@@ -1,5 +1,6 @@
 """Moving the due dates of open nodes: a changed programme date, a suspension, an official calendar year,
-an extension. Done nodes stay; each move is audited with its reason; rungs already sent are not sent again.
+an extension. Done nodes stay; each move is audited with its reason; rungs already sent are not sent again;
+the organisation is told of every move in the same transaction (`tell_organisations`).
 
 (Kept apart from `schedules.planning`, which plans a project from scratch: this module moves nodes already planned.)
 """
@@ -17,8 +18,11 @@ from models.errors import StaleVersion
 from models.escalation import EscalationClaim
 from models.lifecycles import NODE, PROJECT
 from models.node import Node
+from models.notices import event_key, moves_digest_key, outbox_row, queue_rows
+from models.parties import Party
 from models.programme import Programme
 from models.project import Project
+from models.recipients import project_recipient
 from models.roles import Actor
 from schedules.calendar import WorkingCalendar
 from schedules.calendar_store import OfficialYear, calendar_from_db, read_official_year, store_official_year
@@ -28,6 +32,7 @@ from schedules.planning import plan_nodes
 REPLANNED_PROJECT_STATES = PROJECT.phase("planned")
 EXTENDED_BY = "extended_working_days"  # in the audit details of an `extend`: how far the extension moved the node
 SHIFTED_BY = "shift_working_days"  # in the audit details of a resume's `replan`: the working days lost
+RESCHEDULED_TEMPLATE = "node_rescheduled"  # the organisation hears of every move of its nodes' due dates
 
 
 @dataclass(frozen=True)
@@ -252,8 +257,8 @@ def _move_nodes(
     reason: str,
     shifted_by: int | None = None,
 ) -> list[NodeMove]:
-    """Move each node to its (due date, provisional); the nodes that actually moved."""
-    moves = []
+    """Move each node to its (due date, provisional); the nodes that actually moved, their organisations told."""
+    moves, moved = [], []
     for node, to_due, provisional in targets:
         move = move_node(
             session,
@@ -269,7 +274,48 @@ def _move_nodes(
         )
         if move is not None:
             moves.append(move)
+            moved.append((node, move.from_due))
+    tell_organisations(session, moved, reason=reason, now=now)
     return moves
+
+
+def tell_organisations(session: Session, moved: list[tuple[Node, date]], *, reason: str, now: datetime) -> int:
+    """One notice per node moved (its new version keys it), to the project's organisation; those of one re-plan
+    share a digest, so an organisation gets one mail listing its nodes. Returns the notices queued."""
+    projects: dict[int, Project] = {}
+    rows = []
+    for node, from_due in moved:
+        assert node.id is not None
+        project = projects.get(node.project_id) or session.get_one(Project, node.project_id)
+        projects[node.project_id] = project
+        recipient = project_recipient(session, project, Party.ORGANISATION)
+        rows.append(
+            outbox_row(
+                key=event_key(
+                    entity_type=NODE.name,
+                    entity_id=node.id,
+                    version=node.version,
+                    template=RESCHEDULED_TEMPLATE,
+                    party=recipient.party,
+                ),
+                template=RESCHEDULED_TEMPLATE,
+                entity_type=NODE.name,
+                entity_id=node.id,
+                recipient=recipient,
+                params={
+                    "project_id": project.id,
+                    "project_title": project.title,
+                    "node_id": node.id,
+                    "node_title": node.title,
+                    "previous_due_date": from_due.isoformat(),
+                    "due_date": node.due_date.isoformat(),
+                    "reason": reason,
+                },
+                now=now,
+                digest_key=moves_digest_key(RESCHEDULED_TEMPLATE, now),
+            )
+        )
+    return queue_rows(session, rows)
 
 
 def load_official_year(

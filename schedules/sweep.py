@@ -3,7 +3,8 @@
 Each open node carries the day its next rung fires (`next_rung_on`, indexed) and that rung's index.
 A sweep reads only the nodes whose day has come, claims their rungs (unique per node and rung), writes
 the notices in the same transaction, and moves each node on to its next rung. Its cost follows the
-work due now, not the backlog of open or late nodes.
+work due now, not the backlog of open or late nodes. After missed sweeps (downtime) a node may have
+several rungs due at once: only the highest is told, the lower ones are claimed as skipped.
 
 `run_sweep` is the one loop: the flow hands it its tasks as the steps, everyone else the plain steps on a session.
 """
@@ -74,15 +75,17 @@ class SweepContext:
 
 @dataclass
 class BatchOutcome:
-    """What one batch did: rungs newly claimed per (district, rung), notices queued, nodes retired."""
+    """What one batch did: rungs newly claimed and told, and those skipped, per (district, rung); notices; retired."""
 
     claimed: Counter[tuple[str, str]] = field(default_factory=Counter)
     notices: int = 0
     retired: int = 0
     paused: int = 0
+    skipped: Counter[tuple[str, str]] = field(default_factory=Counter)  # claimed while catching up, told to nobody
 
     def add(self, other: "BatchOutcome") -> None:
         self.claimed.update(other.claimed)
+        self.skipped.update(other.skipped)
         self.notices += other.notices
         self.retired += other.retired
         self.paused += other.paused
@@ -98,7 +101,11 @@ def due_node_ids(session: Session, as_of: date) -> list[int]:
 
 
 def batch_plan(session: Session, keys: Sequence[PlanKey], *, as_of: date, context: SweepContext) -> BatchPlan:
-    """The ladder's word on a batch's keys, as the small tables the batch's statements join to."""
+    """The ladder's word on a batch's keys, as the small tables the batch's statements join to.
+
+    Catching up, the rungs below the highest one due are claimed as skipped: a node is told of once per sweep,
+    at the rung that says how late it is, rather than late-1, late-5 and late-10 on one day.
+    """
     fire, moves, parties, days, labels = [], [], {}, {}, {}
     for key in keys:
         programme_id, due, index = key
@@ -106,7 +113,11 @@ def batch_plan(session: Session, keys: Sequence[PlanKey], *, as_of: date, contex
         moves.append((programme_id, due, index, next_index, next_day))
         ladder = context.ladder(session, programme_id)
         for rung in firing:
-            fire.append((programme_id, due, index, rung.index, rung.code, ladder.fires_on(rung, due, context.calendar)))
+            skipped = rung is not firing[-1]
+            fires_on = ladder.fires_on(rung, due, context.calendar)
+            fire.append((programme_id, due, index, rung.index, rung.code, fires_on, int(skipped)))
+            if skipped:
+                continue
             labels[programme_id, rung.index] = rung.label
             for position, party in enumerate(rung.notify):
                 parties[programme_id, rung.index, position] = (party.value, rung.template)
@@ -143,8 +154,9 @@ def sweep_batch(
     plan = batch_plan(session, keys, as_of=as_of, context=context)
     if plan.fire.rows:
         fresh = node_rungs.claim(session, ids, plan, as_of=as_of, now=now)
-        outcome.notices = node_rungs.queue_notices(session, fresh, plan, as_of=as_of, now=now)
-        outcome.claimed = node_rungs.claimed_by_district(session, fresh)
+        outcome.notices = node_rungs.queue_notices(session, fresh.told, plan, as_of=as_of, now=now)
+        outcome.claimed = node_rungs.claimed_by_district(session, fresh.told)
+        outcome.skipped = node_rungs.claimed_by_district(session, fresh.skipped)
     node_rungs.move_on(session, ids, plan, as_of=as_of)
     return outcome
 
@@ -157,11 +169,19 @@ class SweepResult:
     outcome: BatchOutcome
 
     def claimed_by_district(self) -> dict[str, dict[str, int]]:
-        """Rungs newly claimed, district by district: what the flow's table and report show."""
-        claimed: dict[str, dict[str, int]] = {}
-        for (district, rung), n in sorted(self.outcome.claimed.items()):
-            claimed.setdefault(district, {})[rung] = n
-        return claimed
+        """Rungs newly claimed and told, district by district: what the flow's table and report show."""
+        return _by_district(self.outcome.claimed)
+
+    def skipped_by_district(self) -> dict[str, dict[str, int]]:
+        """Rungs claimed as skipped while catching up, district by district."""
+        return _by_district(self.outcome.skipped)
+
+
+def _by_district(counts: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    by_district: dict[str, dict[str, int]] = {}
+    for (district, rung), n in sorted(counts.items()):
+        by_district.setdefault(district, {})[rung] = n
+    return by_district
 
 
 @dataclass(frozen=True)
@@ -232,10 +252,11 @@ def run_sweep(
     result = SweepResult(as_of, len(ids), len(batches), total)
     steps.record(result, now)
     log.info(
-        "sweep %s: %d due nodes, %d rungs claimed, %d notices",
+        "sweep %s: %d due nodes, %d rungs claimed, %d skipped, %d notices",
         as_of,
         len(ids),
         sum(total.claimed.values()),
+        sum(total.skipped.values()),
         total.notices,
     )
     return result

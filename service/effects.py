@@ -14,6 +14,7 @@ _BOUND: dict[str, Effect] = {
     "replan_after_resume": project_effects.replan_after_resume,
     "move_due_date": move_due_date,
     "blacklist_organisation": effects.blacklist_organisation,
+    "record_failed_acceptance": effects.record_failed_acceptance,
     "record_report_version": effects.record_report_version,
     "record_community_opinion": effects.record_community_opinion,
     "record_review_comment": effects.record_review_comment,

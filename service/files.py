@@ -1,9 +1,13 @@
-"""Uploaded files: size and type limits, and where attachments are kept (referenced by a relative path)."""
+"""Files in and out: upload limits, where attachments are kept (a relative path), and a download's headers."""
 
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
+from urllib.parse import quote
+
+from fastapi import Response
 
 from service.errors import UnsupportedUpload, UploadTooLarge
 
@@ -76,3 +80,49 @@ def store_attachment(files_dir: Path, *, node_id: int, filename: str, data: byte
 def attachment_exists(files_dir: Path, reference: str) -> bool:
     path = PurePosixPath(reference)
     return not path.is_absolute() and ".." not in path.parts and (files_dir / reference).is_file()
+
+
+MEDIA_TYPES = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".ics": "text/calendar; charset=utf-8",
+}
+_STORED_NAME = re.compile(r"[0-9a-f]{32}\.[a-z]{3,4}")  # what store_attachment names a file
+
+
+def attachment_file(files_dir: Path, *, node_id: int, name: str) -> Path | None:
+    """The stored file `name` of this node, or None: a name that is not one we wrote cannot reach another path."""
+    if not _STORED_NAME.fullmatch(name) or PurePosixPath(name).suffix not in ATTACHMENT.signatures:
+        return None
+    path = files_dir / f"{attachment_prefix(node_id)}{name}"
+    return path if path.is_file() else None
+
+
+def media_type(filename: str) -> str:
+    return MEDIA_TYPES.get(PurePosixPath(filename.lower()).suffix, "application/octet-stream")
+
+
+def content_disposition(filename: str, *, inline: bool = False) -> str:
+    """An ASCII fallback for old clients and the UTF-8 name (RFC 5987/6266) that every current one reads."""
+    suffix = PurePosixPath(filename).suffix
+    fallback = re.sub(r"[^0-9A-Za-z._-]+", "_", PurePosixPath(filename).stem).strip("_") or "download"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}{suffix}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def download(content: bytes, *, filename: str, media: str | None = None, inline: bool = False) -> Response:
+    """A file as an answer: its type, and its name in UTF-8 (a Chinese name arrives intact)."""
+    headers = {"Content-Disposition": content_disposition(filename, inline=inline), "X-Content-Type-Options": "nosniff"}
+    return Response(content, media_type=media or media_type(filename), headers=headers)
+
+
+def binary_responses(*media: str) -> dict[int | str, dict[str, object]]:
+    """The 200 answer of a download route, as its OpenAPI shows it."""
+    content = {m: {"schema": {"type": "string", "format": "binary"}} for m in media}
+    return {200: {"content": content, "description": "文件"}}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 09:42:18.585675
+Create Date: 2026-12-01 10:06:11.035950
 """
 
 from collections.abc import Sequence
@@ -62,6 +62,7 @@ def upgrade() -> None:
     sa.Column('due_date', sa.Date(), nullable=False),
     sa.Column('fires_on', sa.Date(), nullable=False),
     sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('skipped', sa.Boolean(), nullable=False),
     sa.Column('claimed_at', models.columns.AwareDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('entity_type', 'entity_id', 'rung_code', name='uq_escalation_claim')
@@ -130,6 +131,8 @@ def upgrade() -> None:
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('path', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
     sa.Column('contact_email', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
+    sa.Column('service_area_m2', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['parent_id'], ['region.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('parent_id', 'name', name='uq_region_parent_name')
@@ -152,18 +155,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_sweeprun_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_sweeprun_ran_at'), ['ran_at'], unique=False)
 
-    op.create_table('annualinspection',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('year', sa.Integer(), nullable=False),
-    sa.Column('result', sa.Enum('passed', 'failed', 'missed', name='inspectionresult', native_enum=False, length=20), nullable=False),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('organisation_id', 'year', name='uq_inspection_org_year')
-    )
-    with op.batch_alter_table('annualinspection', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_annualinspection_organisation_id'), ['organisation_id'], unique=False)
-
     op.create_table('expertconflict',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('expert_id', sa.Integer(), nullable=False),
@@ -176,18 +167,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('expertconflict', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_expertconflict_expert_id'), ['expert_id'], unique=False)
-
-    op.create_table('organisationpenalty',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('imposed_on', sa.Date(), nullable=False),
-    sa.Column('authority', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('organisationpenalty', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_organisationpenalty_organisation_id'), ['organisation_id'], unique=False)
 
     op.create_table('programme',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -232,6 +211,46 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
     )
+    op.create_table('annualinspection',
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('social_worker_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+    sa.Column('recorded_at', models.columns.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('result', sa.Enum('passed', 'failed', 'missed', name='inspectionresult', native_enum=False, length=20), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.CheckConstraint('(organisation_id IS NULL) <> (social_worker_id IS NULL)', name='ck_inspection_one_holder'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
+    sa.ForeignKeyConstraint(['social_worker_id'], ['socialworker.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('organisation_id', 'year', name='uq_inspection_org_year'),
+    sa.UniqueConstraint('social_worker_id', 'year', name='uq_inspection_worker_year')
+    )
+    with op.batch_alter_table('annualinspection', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_annualinspection_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_annualinspection_social_worker_id'), ['social_worker_id'], unique=False)
+
+    op.create_table('penalty',
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('social_worker_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+    sa.Column('recorded_at', models.columns.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('imposed_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=True),
+    sa.Column('authority', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.CheckConstraint('(organisation_id IS NULL) <> (social_worker_id IS NULL)', name='ck_penalty_one_holder'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
+    sa.ForeignKeyConstraint(['social_worker_id'], ['socialworker.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('penalty', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_penalty_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_penalty_social_worker_id'), ['social_worker_id'], unique=False)
+
     op.create_table('programmequota',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('programme_id', sa.Integer(), nullable=False),
@@ -288,18 +307,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_budgetline_project_id'), ['project_id'], unique=False)
 
     op.create_table('creditentry',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('blacklist', 'commendation', 'note', name='creditkind', native_enum=False, length=20), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('social_worker_id', sa.Integer(), nullable=True),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
     sa.Column('recorded_at', models.columns.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('blacklist', 'failed_acceptance', 'commendation', 'note', name='creditkind', native_enum=False, length=20), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=True),
+    sa.Column('ends_on', sa.Date(), nullable=True),
     sa.Column('source_project_id', sa.Integer(), nullable=True),
+    sa.Column('lifted_at', models.columns.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('lifted_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('lift_reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.CheckConstraint('(organisation_id IS NULL) <> (social_worker_id IS NULL)', name='ck_credit_entry_one_holder'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
+    sa.ForeignKeyConstraint(['social_worker_id'], ['socialworker.id'], ),
     sa.ForeignKeyConstraint(['source_project_id'], ['project.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('creditentry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_creditentry_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_creditentry_social_worker_id'), ['social_worker_id'], unique=False)
 
     op.create_table('node',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -416,6 +446,7 @@ def downgrade() -> None:
 
     op.drop_table('node')
     with op.batch_alter_table('creditentry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_creditentry_social_worker_id'))
         batch_op.drop_index(batch_op.f('ix_creditentry_organisation_id'))
 
     op.drop_table('creditentry')
@@ -438,24 +469,26 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_programmequota_programme_id'))
 
     op.drop_table('programmequota')
+    with op.batch_alter_table('penalty', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_penalty_social_worker_id'))
+        batch_op.drop_index(batch_op.f('ix_penalty_organisation_id'))
+
+    op.drop_table('penalty')
+    with op.batch_alter_table('annualinspection', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_annualinspection_social_worker_id'))
+        batch_op.drop_index(batch_op.f('ix_annualinspection_organisation_id'))
+
+    op.drop_table('annualinspection')
     op.drop_table('user')
     with op.batch_alter_table('socialworker', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_socialworker_employer_id'))
 
     op.drop_table('socialworker')
     op.drop_table('programme')
-    with op.batch_alter_table('organisationpenalty', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_organisationpenalty_organisation_id'))
-
-    op.drop_table('organisationpenalty')
     with op.batch_alter_table('expertconflict', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_expertconflict_expert_id'))
 
     op.drop_table('expertconflict')
-    with op.batch_alter_table('annualinspection', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_annualinspection_organisation_id'))
-
-    op.drop_table('annualinspection')
     with op.batch_alter_table('sweeprun', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sweeprun_ran_at'))
         batch_op.drop_index(batch_op.f('ix_sweeprun_kind'))

@@ -10,7 +10,7 @@ import uvicorn
 from models.database import make_engine
 from models.migrate import upgrade_database
 from service.auth import command_line_actor
-from service.cli import data, deadlines, mail, users
+from service.cli import data, deadlines, mail, places, users
 from service.cli.running import AsWhom, database_session, echo_moves, echo_progress, refusals
 from service.clock import system_clock
 from service.commands.programmes import ProgrammeLoad, load_programme
@@ -80,5 +80,5 @@ def up() -> None:
 
 
 # Each capability registers its own commands (deadlines, mail, data exchange), in a module of its own.
-for _module in (deadlines, mail, data, users):
+for _module in (deadlines, mail, data, users, places):
     _module.register(app)

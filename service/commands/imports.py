@@ -21,6 +21,8 @@ class ImportKind(StrEnum):
     SOCIAL_WORKERS = kinds.SOCIAL_WORKERS
     EXPERTS = kinds.EXPERTS
     DECLARATIONS = kinds.DECLARATIONS
+    PLACES = kinds.PLACES
+    CREDIT_RECORDS = kinds.CREDIT_RECORDS
 
 
 @dataclass(frozen=True)

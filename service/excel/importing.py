@@ -13,17 +13,21 @@ from sqlmodel import Session
 
 from models.errors import OutOfScope
 from models.roles import Actor
+from service.excel.credit_import import import_credit_records
 from service.excel.declarations_import import import_declarations
 from service.excel.kinds import (
+    CREDIT_RECORDS,
     DECLARATIONS,
     EXPERTS,
     KINDS,
     ORGANISATIONS,
+    PLACES,
     SHEET_TITLES,
     SOCIAL_WORKERS,
     check_may_import,
 )
 from service.excel.parties_import import import_experts, import_organisations, import_social_workers
+from service.excel.places_import import import_places
 from service.excel.reading import CellError, ImportRejected, open_sheet
 
 __all__ = ["CellError", "ImportRejected", "ImportReport", "import_workbook"]
@@ -66,6 +70,10 @@ def import_workbook(
             counts = import_social_workers(session, sheet, actor=actor)
         elif kind == EXPERTS:
             counts = import_experts(session, sheet)
+        elif kind == PLACES:
+            counts = import_places(session, sheet, actor=actor, now=now)
+        elif kind == CREDIT_RECORDS:
+            counts = import_credit_records(session, sheet, actor=actor, now=now)
         else:
             assert kind == DECLARATIONS
             counts = import_declarations(session, sheet, actor=actor, now=now, progress=progress)

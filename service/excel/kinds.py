@@ -5,19 +5,24 @@ from sqlmodel import Session
 from models.authority import Subject, authorize, roles_for
 from models.lifecycles import (
     ACCOUNT_REGISTER,
+    CREDIT_REGISTER,
     EXPERT_REGISTER,
     ORGANISATION_REGISTER,
     PROJECT,
+    REGION_REGISTER,
     SOCIAL_WORKER_REGISTER,
 )
 from models.money import format_fen
 from models.programme_spec import BudgetLineTemplate, ProgrammeSpec
+from models.region import SETTLEMENT_LABELS_ZH, Settlement
 from models.roles import ROLE_LABELS_ZH, Actor, Role
-from service.excel import cells
+from service.excel import cells, credit_columns
 from service.excel.reading import Column
 
 ORGANISATIONS, SOCIAL_WORKERS, EXPERTS, DECLARATIONS = "organisations", "social-workers", "experts", "declarations"
-KINDS: tuple[str, ...] = (ORGANISATIONS, SOCIAL_WORKERS, EXPERTS, DECLARATIONS)
+PLACES = "places"
+CREDIT_RECORDS = "credit-records"
+KINDS: tuple[str, ...] = (ORGANISATIONS, SOCIAL_WORKERS, EXPERTS, DECLARATIONS, PLACES, CREDIT_RECORDS)
 # Accounts are imported through their own use case (`service.commands.users.import_accounts`): its answer
 # carries each new account's one-time password, once.
 ACCOUNTS = "accounts"
@@ -28,6 +33,8 @@ SHEET_TITLES: dict[str, str] = {
     EXPERTS: "评审专家",
     DECLARATIONS: "项目申报",
     ACCOUNTS: "登录账号",
+    PLACES: "区划与联系方式",
+    CREDIT_RECORDS: credit_columns.SHEET_TITLE,
 }
 
 # What an import sheet's rows do, as declared next to the lifecycles: the roles that may import a kind are
@@ -39,6 +46,8 @@ IMPORT_ACTIONS: dict[str, tuple[Subject, str]] = {
     EXPERTS: (EXPERT_REGISTER, "register"),
     DECLARATIONS: (PROJECT, "declare"),
     ACCOUNTS: (ACCOUNT_REGISTER, "create"),
+    PLACES: (REGION_REGISTER, "add"),
+    CREDIT_RECORDS: (CREDIT_REGISTER, "enter"),
 }
 IMPORT_ROLES: dict[str, frozenset[Role]] = {
     kind: roles_for(subject, action) for kind, (subject, action) in IMPORT_ACTIONS.items()
@@ -156,12 +165,43 @@ ACCOUNT_COLUMNS = [
     ACCOUNT_EXPERT,
 ]
 
+
+def _settlement(value: object) -> Settlement:
+    """城市 or 农村 (as the template says), or the code."""
+    written = str(value).strip()
+    for settlement, label in SETTLEMENT_LABELS_ZH.items():
+        if written in (label, settlement.value):
+            return settlement
+    raise cells.CellProblem("应填写“城市”或“农村”")
+
+
+# 区划与联系方式 — each row a place by its path: created if new (with any new places above it listed too), else updated.
+PLACE_PATH = _column(
+    "区划（区/街道/社区）",
+    cells.text(300),
+    "用“/”分隔的区划名称，从本市（省级账号从本省）以下写起，如 城关区/张掖路街道/金塔巷社区；"
+    "已有的区划按路径更新，新的区划添加到上一级之下（上一级须已存在或也列在本表中）。",
+)
+PLACE_EMAIL = _column("联系邮箱", cells.email, "该区划办事机构接收系统通知的电子邮箱；不填则保持原值。", required=False)
+PLACE_SETTLEMENT = _column(
+    "城乡类别",
+    _settlement,
+    "填“城市”或“农村”（乡镇、村填农村）；不填则新区划随上一级，已有区划保持原值。",
+    required=False,
+)
+PLACE_AREA = _column(
+    "服务面积（平方米）", cells.whole_number, "社区（村）的服务面积，整数；不填则保持原值。", required=False
+)
+PLACE_COLUMNS = [PLACE_PATH, PLACE_EMAIL, PLACE_SETTLEMENT, PLACE_AREA]
+
 COLUMNS: dict[str, list[Column]] = {
     ORGANISATIONS: ORGANISATION_COLUMNS,
     SOCIAL_WORKERS: SOCIAL_WORKER_COLUMNS,
     EXPERTS: EXPERT_COLUMNS,
     DECLARATIONS: DECLARATION_COLUMNS,
     ACCOUNTS: ACCOUNT_COLUMNS,
+    PLACES: PLACE_COLUMNS,
+    CREDIT_RECORDS: credit_columns.CREDIT_COLUMNS,
 }
 
 

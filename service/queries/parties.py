@@ -76,7 +76,12 @@ class ExpertPublic(BaseModel):
 
 
 def _blacklisted() -> ColumnElement[bool]:
-    return exists().where(CreditEntry.organisation_id == Organisation.id, CreditEntry.kind == CreditKind.BLACKLIST)
+    """On the blacklist: an entry not lifted (a lifted one stays on record but no longer bars the organisation)."""
+    return exists().where(
+        CreditEntry.organisation_id == Organisation.id,
+        CreditEntry.kind == CreditKind.BLACKLIST,
+        CreditEntry.lifted_at.is_(None),  # type: ignore[union-attr]
+    )
 
 
 def _organisations_seen(actor: Actor) -> ColumnElement[bool]:

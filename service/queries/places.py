@@ -8,15 +8,39 @@ from sqlmodel import Session, select
 
 from models.errors import OutOfScope
 from models.programme import Programme, ProgrammeQuota
-from models.region import Region
+from models.region import LEVEL_LABELS_ZH, SETTLEMENT_LABELS_ZH, Region, Settlement
 
 
 class RegionNode(BaseModel):
     id: int
     name: str
     level: str
+    level_label: str
     parent_id: int | None
+    settlement: Settlement | None = None
+    settlement_label: str | None = None
+    contact_email: str | None = None  # where the office's notices go
+    service_area_m2: int | None = None
+    version: int  # what an edit names as its expected_version
     children: list["RegionNode"] = []
+
+
+def region_node(region: Region) -> RegionNode:
+    """The public facts of one place, without its children."""
+    assert region.id is not None
+    settlement = region.settlement
+    return RegionNode(
+        id=region.id,
+        name=region.name,
+        level=region.level.value,
+        level_label=LEVEL_LABELS_ZH[region.level],
+        parent_id=region.parent_id,
+        settlement=settlement,
+        settlement_label=SETTLEMENT_LABELS_ZH[settlement] if settlement is not None else None,
+        contact_email=region.contact_email,
+        service_area_m2=region.service_area_m2,
+        version=region.version,
+    )
 
 
 class ProgrammePublic(BaseModel):
@@ -44,7 +68,7 @@ class ProgrammeDetail(ProgrammePublic):
 def region_tree(session: Session) -> list[RegionNode]:
     """Every region, nested under its parent, siblings in id order."""
     regions = session.exec(select(Region).order_by(Region.id)).all()  # type: ignore[arg-type]
-    nodes = {r.id: RegionNode(id=r.id, name=r.name, level=r.level.value, parent_id=r.parent_id) for r in regions}  # type: ignore[misc]
+    nodes = {r.id: region_node(r) for r in regions}
     roots = []
     for region in regions:
         node = nodes[region.id]
@@ -58,13 +82,7 @@ def region_detail(session: Session, *, region_id: int) -> RegionNode:
     if region is None:
         raise OutOfScope("地区不存在")
     children = session.exec(select(Region).where(Region.parent_id == region_id).order_by(Region.id)).all()  # type: ignore[arg-type]
-    return RegionNode(
-        id=region_id,
-        name=region.name,
-        level=region.level.value,
-        parent_id=region.parent_id,
-        children=[RegionNode(id=c.id, name=c.name, level=c.level.value, parent_id=c.parent_id) for c in children],  # type: ignore[arg-type]
-    )
+    return region_node(region).model_copy(update={"children": [region_node(child) for child in children]})
 
 
 def programme_public(programme: Programme) -> ProgrammePublic:

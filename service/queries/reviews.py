@@ -1,18 +1,24 @@
 """Reading review assignments and their scores within the actor's scope."""
 
-from datetime import date
+from datetime import date, datetime
+from email.utils import parseaddr
 
 from pydantic import BaseModel
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from models.assignments import EXTEND_EVENT
+from models.audit import AuditEvent
 from models.errors import OutOfScope
 from models.expert import Expert
 from models.lifecycles import REVIEW_ASSIGNMENT
+from models.notices import MESSAGE_ID_DOMAIN
 from models.project import Project
 from models.review import ReviewAssignment, ReviewScore
 from models.roles import Actor
 from models.scope import can_see
+from service.mail.invitation import ReviewDate, review_feed, review_invitation
+from service.mail.rendering import project_url
 from service.queries.common import Page, StateView, state_view
 from service.queries.scope import visible_assignments
 
@@ -124,3 +130,58 @@ def assignment_detail(session: Session, *, actor: Actor, assignment_id: int) -> 
         **_public(row, actor).model_dump(),  # type: ignore[arg-type]
         scores=[ScorePublic(criterion=s.criterion, score=s.score, comment=s.comment) for s in scores],
     )
+
+
+OPEN_ASSIGNMENT_STATES = ("offered", "accepted")  # still due: what an expert's calendar shows
+
+
+def _review_date(session: Session, assignment: ReviewAssignment, public_url: str) -> ReviewDate:
+    """The date as the mails' invitations carry it: SEQUENCE 0 at the assignment, one more per extension."""
+    assert assignment.id is not None
+    project = session.get(Project, assignment.project_id)
+    assert project is not None
+    extensions = session.exec(
+        select(func.count()).where(
+            AuditEvent.entity_type == REVIEW_ASSIGNMENT.name,
+            AuditEvent.entity_id == assignment.id,
+            AuditEvent.event == EXTEND_EVENT,
+        )
+    ).one()
+    url = project_url(public_url, project.id)
+    return ReviewDate(assignment.id, project.title, assignment.due_date, extensions, url)
+
+
+def assignment_invitation(
+    session: Session, *, actor: Actor, assignment_id: int, sender: str, public_url: str, now: datetime
+) -> tuple[str, str]:
+    """The .ics of one assignment (the invitation its mail carried, same UID and SEQUENCE) and its file name."""
+    assignment = get_assignment(session, actor=actor, assignment_id=assignment_id)
+    expert = session.get(Expert, assignment.expert_id)
+    assert expert is not None
+    review = _review_date(session, assignment, public_url)
+    sender_name, sender_address = parseaddr(sender)
+    ics = review_invitation(
+        assignment_id=review.assignment_id,
+        project_title=review.project_title,
+        due_date=review.due_date,
+        sequence=review.sequence,
+        organizer=(sender_name or sender_address, sender_address),
+        attendee=(expert.name, expert.email or f"expert-{expert.id}@{MESSAGE_ID_DOMAIN}"),
+        url=review.url,
+        now=now,
+    )
+    return ics, f"评审任务-{review.project_title}.ics"
+
+
+def expert_feed(session: Session, *, expert_id: int, public_url: str, now: datetime) -> str:
+    """The expert's open assignments as one subscribed calendar."""
+    expert = session.get(Expert, expert_id)
+    if expert is None:
+        raise OutOfScope("日历订阅不存在")
+    assignments = session.exec(
+        select(ReviewAssignment)
+        .where(ReviewAssignment.expert_id == expert_id, col(ReviewAssignment.state).in_(OPEN_ASSIGNMENT_STATES))
+        .order_by(col(ReviewAssignment.due_date), col(ReviewAssignment.id))
+    ).all()
+    reviews = [_review_date(session, a, public_url) for a in assignments]
+    return review_feed(reviews, name=f"{expert.name}的评审任务", now=now)

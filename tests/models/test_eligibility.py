@@ -14,7 +14,7 @@ from models.organisation import (
     CreditKind,
     InspectionResult,
     Organisation,
-    OrganisationPenalty,
+    Penalty,
 )
 from models.programme_loader import read_programme_file
 from models.programme_spec import OrganisationRules
@@ -90,7 +90,7 @@ def test_organisation_record_rules() -> None:
     now = datetime(2022, 7, 1, tzinfo=UTC)
     found = organisation_violations(
         org,
-        penalties=[OrganisationPenalty(organisation_id=1, imposed_on=now.date(), authority="民政局", reason="违规")],
+        penalties=[Penalty(organisation_id=1, imposed_on=now.date(), authority="民政局", reason="违规")],
         inspections=[
             AnnualInspection(organisation_id=1, year=2020, result=InspectionResult.FAILED),
             AnnualInspection(organisation_id=1, year=2021, result=InspectionResult.MISSED),

@@ -10,6 +10,7 @@ from models.node import Node
 from models.outbox import OutboxMessage
 from models.programme import Programme
 from models.roles import Role
+from service.transitions import grant_extension
 from tests import factories
 from tests.factories import DECLARATION_DAY, Cast, fire
 
@@ -55,6 +56,19 @@ def approve_node(session: Session, cast: Cast, node: Node, day: date) -> None:
     """The organisation submits, the community confirms and the district approves, all on `day`."""
     for event, role in (("submit", Role.ORGANISATION), ("confirm", Role.COMMUNITY), ("approve", Role.DISTRICT_BUREAU)):
         fire(session, node, event, cast.actor(role), now=morning(day), lifecycle="node")
+
+
+def extend_node(session: Session, cast: Cast, node: Node, new_due: date, *, on: date, reason: str) -> None:
+    """The coordinator grants an extension of the node to `new_due` on the morning of `on`."""
+    grant_extension(
+        session,
+        node,
+        new_due=new_due,
+        actor=cast.actor(Role.CITY_COORDINATOR),
+        expected_version=node.version,
+        now=morning(on),
+        reason=reason,
+    )
 
 
 def waive_node(session: Session, cast: Cast, node: Node, day: date) -> None:

@@ -17,8 +17,15 @@ from typer.main import get_command
 from typer.testing import CliRunner, Result
 
 from models.authority import declared
-from models.lifecycles import ACCOUNT_REGISTER, CALENDAR_REGISTER, PROGRAMME_REGISTER, declared_actions
+from models.lifecycles import (
+    ACCOUNT_REGISTER,
+    CALENDAR_REGISTER,
+    PROGRAMME_REGISTER,
+    REGION_REGISTER,
+    declared_actions,
+)
 from models.migrate import fresh_database
+from models.region import Region
 from models.roles import ROLE_LABELS_ZH, Role
 from service.cli import app
 from service.excel import kinds
@@ -83,6 +90,22 @@ def _account_command(command: str, *, disabled: bool = False) -> Arguments:
     return arguments
 
 
+def _place_path(session: Session, target: Side, *names: str) -> str:
+    """From the city down, as the administrator (who has no city of its own) must write it."""
+    city = session.get(Region, target.programme.region_id)
+    assert city is not None
+    return "/".join((city.name, target.district.name, *names))
+
+
+def _place_add(session: Session, target: Side, folder: Path) -> list[str]:
+    return ["place", "add", _place_path(session, target, factories.unique("命令行街道")), "--email", "cli@example.cn"]
+
+
+def _place_edit(session: Session, target: Side, folder: Path) -> list[str]:
+    email = f"{factories.unique('street')}@example.cn"
+    return ["place", "edit", _place_path(session, target, target.street.name), "--email", email]
+
+
 def _accounts_import(session: Session, target: Side, folder: Path) -> list[str]:
     path = folder / "accounts.xlsx"
     path.write_bytes(accounts_workbook(session, target))
@@ -101,6 +124,8 @@ ENTRIES = (
     CliEntry("user enable", ACCOUNT_REGISTER.name, "enable", _account_command("enable", disabled=True)),
     CliEntry("user reset-password", ACCOUNT_REGISTER.name, "reset_password", _account_command("reset-password")),
     CliEntry("user import", ACCOUNT_REGISTER.name, "create", _accounts_import),
+    CliEntry("place add", REGION_REGISTER.name, "add", _place_add),
+    CliEntry("place edit", REGION_REGISTER.name, "edit", _place_edit),
 )
 # Commands that write as the system on its schedule (or set the system up), not on a user's behalf.
 SYSTEM_COMMANDS = frozenset(

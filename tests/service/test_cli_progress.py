@@ -42,10 +42,11 @@ def invoke(*args: str) -> Result:
 def test_direct_sweep_shows_each_batch_then_the_summary(cli_db: Engine) -> None:
     result = invoke("sweep", "--direct", "--as-of", "2023-01-16", "--batch-size", "1")
 
-    assert "督办 2023-01-16：第 1/2 批完成，已排队通知 4 条" in result.stderr
-    assert "督办 2023-01-16：第 2/2 批完成，已排队通知 8 条" in result.stderr
-    assert result.stdout.splitlines()[0] == "2023-01-16：到期节点 2 个，分 2 批，新升级 6 级次，通知 8 条"
-    assert "  城关区：late-1 1，late-10 1，late-5 1" in result.stdout
+    # Both nodes are 10 working days late at the first sweep: only the highest rung is told (catch-up policy).
+    assert "督办 2023-01-16：第 1/2 批完成，已排队通知 1 条" in result.stderr
+    assert "督办 2023-01-16：第 2/2 批完成，已排队通知 2 条" in result.stderr
+    assert result.stdout.splitlines()[0] == "2023-01-16：到期节点 2 个，分 2 批，新升级 2 级次，通知 2 条"
+    assert "  城关区：late-10 1" in result.stdout
 
 
 def test_simulation_shows_the_days_then_dispatch_the_mails(cli_db: Engine, tmp_path: Path) -> None:

@@ -2,16 +2,17 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from models.outbox import OutboxStatus
 from models.roles import Actor, Role
 from service.api.deps import ClockDep, CurrentActor, SessionDep, require_roles
-from service.api.params import EntityId
+from service.api.params import EntityId, OptionalId, PageNumber
 from service.commands.notices import requeue_notice
-from service.queries.notices import MAX_NOTICES, NoticePublic, list_notices
+from service.queries.notices import MAX_NOTICES, NoticeFilter, NoticePublic, list_notices
 
 router = APIRouter(prefix="/notices", tags=["notices"])
+TOTAL_HEADER = "X-Total-Count"  # the body stays the list it always was; the total travels beside it
 Coordinator = Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR))]  # reads the outbox
 
 
@@ -19,11 +20,20 @@ Coordinator = Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR))]  #
 def read_notices(
     session: SessionDep,
     actor: Coordinator,
+    response: Response,
     status: OutboxStatus = OutboxStatus.FAILED,
-    limit: Annotated[int, Query(ge=1, le=MAX_NOTICES, description="最多返回条数")] = 100,
+    project_id: OptionalId = None,
+    node_id: OptionalId = None,
+    template: Annotated[list[str] | None, Query(max_length=20, description="通知模板，如 node_overdue")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_NOTICES, description="每页条数")] = 100,
+    page: PageNumber = 1,
 ) -> list[NoticePublic]:
-    """邮件通知，最新的在前；发送失败的通知在 last_error 中写明原因。"""
-    return list_notices(session, status=status, limit=limit)
+    """邮件通知，最新的在前，可按项目（含其节点与评审任务）、节点和模板筛选；符合条件的总数见响应头 X-Total-Count。
+    发送失败的通知在 last_error 中写明原因。"""
+    notices = NoticeFilter(status=status, project_id=project_id, node_id=node_id, templates=tuple(template or ()))
+    found = list_notices(session, notices=notices, page=page, page_size=limit)
+    response.headers[TOTAL_HEADER] = str(found.total)
+    return found.items
 
 
 @router.post("/{notice_id}/requeue")

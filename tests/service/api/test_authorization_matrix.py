@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import Engine
@@ -20,22 +21,29 @@ from models.authority import roles_for
 from models.lifecycles import (
     ACCOUNT_REGISTER,
     ATTACHMENT_REGISTER,
+    BULLETIN_REGISTER,
     BY_NAME,
     CALENDAR_REGISTER,
+    CREDIT_REGISTER,
     EXPERT_REGISTER,
     NOTICE_REGISTER,
     ORGANISATION_REGISTER,
     PROGRAMME_REGISTER,
     PROJECT,
+    REGION_REGISTER,
     REVIEW_ASSIGNMENT,
     SOCIAL_WORKER_REGISTER,
     declared_actions,
 )
 from models.roles import Role
 from models.statemachine import Event
+from schedules.bulletin import parse_period, publish_bulletin
 from service.app import create_app
+from service.auth import actor_of
+from service.commands.calendar_feeds import issue_calendar_feed
 from service.excel import kinds
 from service.excel.kinds import IMPORT_ROLES
+from service.files import store_attachment
 from service.queries.entities import LIFECYCLE_OF, Resource
 from tests import factories
 from tests.models import lifecycle_paths as paths
@@ -43,6 +51,8 @@ from tests.service.api import workbooks
 from tests.service.api.builders import PASSWORD, Api, Side, api_on, catch_mail, failed_notice, side
 from tests.service.api.builders import user as new_user
 from tests.service.api.test_accounts import accounts_workbook
+from tests.service.api.test_credit_records import credit_workbook, declaration_json, expired_blacklist_entry
+from tests.service.api.test_places import new_street_workbook
 from tests.service.excel.builders import credit_code
 
 IN, OUT = "in", "out"
@@ -150,6 +160,8 @@ def expect_import(role: Role, scope: str, variant: str | None) -> int:
         return 403
     if scope == OUT and role is O and variant in (kinds.SOCIAL_WORKERS, kinds.DECLARATIONS):
         return 422  # another organisation's rows: refused cell by cell, nothing written
+    if scope == OUT and role is not A and variant == kinds.PLACES:
+        return 422  # another city's place: refused on its cell
     return 200
 
 
@@ -189,23 +201,10 @@ def _entity(target: Side, resource: str) -> Any:
 
 
 def _declaration_body(w: World, target: Side) -> Request:
-    place = factories.community(w.session, target.programme, target.district.name)
-    team = factories.lanzhou_team(w.session, target.organisation)
-    w.session.flush()
     return {
-        "json": {
-            "programme_id": target.programme.id,
-            "community_id": place.id,
-            "organisation_id": target.organisation.id,
-            "title": factories.unique("矩阵申报"),
-            "total_fen": 30_000_000,
-            "community_service_area_m2": 420,
-            "street_leader_consent_file": "files/consent.pdf",
-            "team_worker_ids": [w_.id for w_ in team],
-            "budget_lines": [
-                {"code": b.code, "name": b.name, "amount_fen": b.amount_fen} for b in factories.lanzhou_budget()
-            ],
-        }
+        "json": declaration_json(
+            w.session, programme=target.programme, organisation=target.organisation, district_name=target.district.name
+        )
     }
 
 
@@ -224,8 +223,43 @@ def _import_body(w: World, target: Side, kind: str) -> Request:
         kinds.EXPERTS: workbooks.experts,
         kinds.SOCIAL_WORKERS: lambda: workbooks.social_workers(target),
         kinds.DECLARATIONS: lambda: workbooks.declarations(w.session, target),
+        kinds.PLACES: lambda: new_street_workbook(w.session, target),
+        kinds.CREDIT_RECORDS: lambda: credit_workbook(target.organisation.credit_code),
     }[kind]()
     return {"files": {"file": ("导入.xlsx", data, XLSX)}}
+
+
+def _attachment_request(w: World, target: Side) -> Request:
+    """A file kept for the side's node, named as an upload names it."""
+    reference = store_attachment(w.api.settings.files_dir, node_id=target.node.id, filename="报告.pdf", data=PDF)
+    return {"path": {"node_id": target.node.id, "name": reference.rsplit("/", 1)[1]}}
+
+
+def _feed_request(w: World, target: Side) -> Request:
+    """The side's expert's current feed URL: the token alone opens it, whoever asks."""
+    feed = issue_calendar_feed(
+        w.session,
+        user=target.users[E],
+        actor=actor_of(target.users[E]),
+        secret_key=w.api.settings.secret_key,
+        public_url=w.api.settings.public_url,
+        now=factories.DECLARATION_DAY,
+    )
+    return {"url": urlsplit(feed.url).path}
+
+
+def _bulletin_request(w: World, target: Side) -> Request:
+    """The side's 2022-Q4 bulletin, published (again: the same file, no new notice) before each cell."""
+    period = parse_period("2022-Q4")
+    publish_bulletin(
+        w.session,
+        programme_code=target.programme.code,
+        period=period,
+        as_of=period.last,
+        now=factories.DECLARATION_DAY,
+        files_dir=w.api.settings.files_dir,
+    )
+    return {"path": {"programme_id": target.programme.id, "period": period.label}}
 
 
 @dataclass(frozen=True)
@@ -280,6 +314,14 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("GET", f"{V1}/regions/{{region_id}}"): Endpoint(
         everyone(), lambda w, t, _: {"path": {"region_id": t.community.id}}
     ),
+    ("POST", f"{V1}/regions"): Endpoint(
+        declared(REGION_REGISTER, "add", 201, out_hidden=frozenset({C, D})),
+        lambda w, t, _: {"json": {"parent_id": t.district.id, "name": factories.unique("矩阵街道")}},
+    ),
+    ("PATCH", f"{V1}/regions/{{region_id}}"): Endpoint(
+        declared(REGION_REGISTER, "edit", 409, out_hidden=frozenset({C, D})),  # a stale version: nothing written
+        lambda w, t, _: {"path": {"region_id": t.street.id}, "json": {"name": "矩阵测试", "expected_version": 999}},
+    ),
     ("GET", f"{V1}/programmes"): Endpoint(everyone(), lambda w, t, _: {}),
     ("GET", f"{V1}/programmes/{{programme_id}}"): Endpoint(
         everyone(), lambda w, t, _: {"path": {"programme_id": t.programme.id}}
@@ -321,6 +363,26 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         ),
         lambda w, t, _: {
             "json": {"name": factories.unique("社工"), "qualification": "assistant", "employer_id": t.organisation.id}
+        },
+    ),
+    ("GET", f"{V1}/credit-records"): Endpoint(rule(200, NOT_EXPERT, out_hidden=frozenset()), lambda w, t, _: {}),
+    ("POST", f"{V1}/credit-records"): Endpoint(
+        declared(CREDIT_REGISTER, "enter", 201, out_hidden=frozenset({O})),  # an organisation sees only its own
+        lambda w, t, _: {
+            "json": {
+                "kind": "penalty",
+                "organisation_id": t.organisation.id,
+                "imposed_on": "2021-05-10",
+                "authority": "矩阵测试",
+                "reason": "矩阵测试",
+            }
+        },
+    ),
+    ("POST", f"{V1}/credit-records/blacklist/{{entry_id}}/lift"): Endpoint(
+        declared(CREDIT_REGISTER, "lift", 200, out_hidden=frozenset({O})),
+        lambda w, t, _: {
+            "path": {"entry_id": expired_blacklist_entry(w.session, t.organisation).id},
+            "json": {"reason": "矩阵测试"},
         },
     ),
     ("GET", f"{V1}/experts"): Endpoint(rule(200, frozenset({C, E}), out_hidden=frozenset()), lambda w, t, _: {}),
@@ -399,6 +461,42 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         lambda w, t, kind: {"path": {"kind": kind}, **_import_body(w, t, kind or "")},
         variants=kinds.KINDS,
     ),
+    ("GET", f"{V1}/nodes/mine"): Endpoint(everyone(), lambda w, t, _: {}),
+    ("GET", f"{V1}/nodes/{{node_id}}/attachments/{{name}}"): Endpoint(
+        rule(200, in_hidden=frozenset({E})), lambda w, t, _: _attachment_request(w, t)
+    ),
+    ("GET", f"{V1}/programmes/{{programme_id}}/node-plan"): Endpoint(
+        everyone(), lambda w, t, _: {"path": {"programme_id": t.programme.id}}
+    ),
+    ("GET", f"{V1}/review-assignments/{{assignment_id}}/invitation.ics"): Endpoint(
+        rule(200, frozenset({C, E})), lambda w, t, _: {"path": {"assignment_id": t.assignment.id}}
+    ),
+    ("POST", f"{V1}/review-assignments/calendar-feed"): Endpoint(
+        lambda role, scope, _: 201 if role is E else 403,
+        lambda w, t, _: {},  # an expert's own feed only
+    ),
+    ("DELETE", f"{V1}/review-assignments/calendar-feed"): Endpoint(
+        lambda role, scope, _: 204 if role is E else 403, lambda w, t, _: {}
+    ),
+    ("GET", f"{V1}/review-assignments/calendar-feed/{{token}}"): Endpoint(
+        lambda role, scope, _: 200,
+        lambda w, t, _: _feed_request(w, t),
+        anonymous=200,  # the token is the key
+    ),
+    ("GET", f"{V1}/imports/{{kind}}/template"): Endpoint(
+        everyone(), lambda w, t, kind: {"path": {"kind": kind}}, variants=kinds.KINDS
+    ),
+    ("GET", f"{V1}/bulletins"): Endpoint(
+        rule(200, frozenset({C, D, S}), out_hidden=frozenset()),
+        lambda w, t, _: {"params": {"programme_id": t.programme.id}},
+    ),
+    ("POST", f"{V1}/bulletins"): Endpoint(
+        rule(201, roles_for(BULLETIN_REGISTER, "publish")),
+        lambda w, t, _: {"json": {"programme_id": t.programme.id, "period": "2022-Q4"}},
+    ),
+    ("GET", f"{V1}/bulletins/{{programme_id}}/{{period}}"): Endpoint(
+        rule(200, frozenset({C, D, S})), lambda w, t, _: _bulletin_request(w, t)
+    ),
     ("POST", f"{V1}/{{resource}}/{{entity_id}}/actions/{{event}}"): Endpoint(
         expect_action,
         lambda w, t, variant: {
@@ -442,9 +540,14 @@ ENTRY_POINTS: dict[tuple[str, str], tuple[str, str]] = {
     ("attachment", "upload"): ("POST", f"{V1}/nodes/{{node_id}}/attachments"),
     ("notice", "requeue"): ("POST", f"{V1}/notices/{{notice_id}}/requeue"),
     ("user", "create"): ("POST", f"{V1}/users"),
+    ("bulletin", "publish"): ("POST", f"{V1}/bulletins"),
     ("user", "disable"): ("POST", f"{V1}/users/{{user_id}}/disable"),
     ("user", "enable"): ("POST", f"{V1}/users/{{user_id}}/enable"),
     ("user", "reset_password"): ("POST", f"{V1}/users/{{user_id}}/reset-password"),
+    ("credit_record", "enter"): ("POST", f"{V1}/credit-records"),
+    ("credit_record", "lift"): ("POST", f"{V1}/credit-records/blacklist/{{entry_id}}/lift"),
+    ("region", "add"): ("POST", f"{V1}/regions"),
+    ("region", "edit"): ("PATCH", f"{V1}/regions/{{region_id}}"),
 }
 
 

@@ -16,6 +16,7 @@ from models.notices import MESSAGE_ID_DOMAIN
 from models.outbox import OutboxMessage
 from service.mail.catcher import CatcherProcess
 from service.mail.dispatcher import DispatchOptions, DispatchReport, dispatch_due
+from service.mail.outbox_leases import ClaimedNotice
 from service.mail.retry import RetryPolicy
 from service.mail.transport import SmtpConfig, SmtpPool
 from tests.factories import unique
@@ -105,3 +106,21 @@ def address() -> str:
 
 def new_message_id() -> str:
     return f"<{uuid.uuid4().hex}@{MESSAGE_ID_DOMAIN}>"
+
+
+def claimed(row: OutboxMessage) -> ClaimedNotice:
+    """The row as the dispatcher claims it; an office with no address still gets its words checked."""
+    assert row.id is not None
+    address = row.recipient_address or "no-address@example.cn"
+    return ClaimedNotice(
+        row.id,
+        row.template,
+        row.entity_type,
+        row.entity_id,
+        row.recipient_name,
+        address,
+        row.params,
+        row.message_id,
+        row.digest_key,
+        row.attempts,
+    )

@@ -1,9 +1,9 @@
 """Every template the code can queue has a file and renders from the facts its real writer passes.
 
-The names come from the declarations, both programme files' ladders, the review invitations and the
-bulletin; the rows come from running the writers themselves (transitions, review assignment and
-extension, both sweeps, the bulletin). Each row is then rendered by the dispatcher's own compose code,
-whose templates fail on any fact a row lacks.
+The names come from the declarations, both programme files' ladders, the review invitations, the
+bulletin and the due-date moves; the rows come from running the writers themselves (transitions, review
+assignment and extension, both sweeps, the bulletin, a node's extension and a resume's shift). Each row
+is then rendered by the dispatcher's own compose code, whose templates fail on any fact a row lacks.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -21,6 +21,7 @@ from models.roles import Role
 from schedules.bulletin import BULLETIN_TEMPLATE, parse_period, publish_bulletin
 from schedules.calendar import WorkingCalendar
 from schedules.ladder import node_ladder, review_ladder
+from schedules.replanning import RESCHEDULED_TEMPLATE
 from schedules.review_sweep import sweep_reviews
 from schedules.sweep import sweep
 from service.mail.compose import Undeliverable, compose, group_into_mails, parse_sender
@@ -31,8 +32,8 @@ from service.mail.rendering import TEMPLATES_DIR
 from service.transitions import extend_review_due_date
 from tests import factories
 from tests.models import lifecycle_paths as paths
-from tests.schedules.builders import morning, started_project
-from tests.service.mail.builders import PUBLIC_URL, SENDER
+from tests.schedules.builders import extend_node, morning, project_event, started_project
+from tests.service.mail.builders import PUBLIC_URL, SENDER, claimed
 
 CAL = WorkingCalendar()
 NOW = datetime(2023, 1, 3, 1, 0, tzinfo=UTC)
@@ -45,7 +46,7 @@ def templates_the_code_can_queue() -> set[str]:
     laddered = {
         rung.template for spec in specs for ladder in (node_ladder(spec), review_ladder(spec)) for rung in ladder.rungs
     }
-    return declared | laddered | INVITATION_TEMPLATES | {BULLETIN_TEMPLATE}
+    return declared | laddered | INVITATION_TEMPLATES | {BULLETIN_TEMPLATE, RESCHEDULED_TEMPLATE}
 
 
 def test_every_queued_template_has_a_file() -> None:
@@ -115,22 +116,13 @@ def sweep_and_bulletin_a_late_node(session: Session, files_dir: Path) -> None:
     )
 
 
-def claimed(row: OutboxMessage) -> ClaimedNotice:
-    """The row as the dispatcher claims it; an office with no address still gets its words checked."""
-    assert row.id is not None
-    address = row.recipient_address or "no-address@example.cn"
-    return ClaimedNotice(
-        row.id,
-        row.template,
-        row.entity_type,
-        row.entity_id,
-        row.recipient_name,
-        address,
-        row.params,
-        row.message_id,
-        row.digest_key,
-        row.attempts,
-    )
+def move_due_dates(session: Session) -> None:
+    """A node extended (one notice), then a suspension whose resume shifts the open nodes (one digest)."""
+    cast = started_project(session, district_name="安宁区")
+    node = factories.nodes(session, cast.project)[0]
+    extend_node(session, cast, node, node.due_date + timedelta(days=14), on=node.due_date, reason="社区疫情防控")
+    project_event(session, cast, "suspend", node.due_date)
+    project_event(session, cast, "resume", node.due_date + timedelta(days=14))
 
 
 def vocabulary_strays(params: dict[str, Any]) -> set[str]:
@@ -143,6 +135,7 @@ def test_every_queued_template_renders_from_the_rows_its_writer_queues(session: 
     fire_every_noticed_event(session)
     assign_extend_and_sweep_a_review(session)
     sweep_and_bulletin_a_late_node(session, tmp_path)
+    move_due_dates(session)
     rows = list(session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars())  # type: ignore[arg-type]
 
     assert {row.template for row in rows} == templates_the_code_can_queue()

@@ -1,0 +1,75 @@
+"""Publishing node-completion bulletins: on demand by the coordinator, and each quarter by the schedule.
+
+Both publish through `schedules.bulletin.publish_bulletin`: the same workbook, and one notice per office, once
+(publishing a period again rewrites the file as of its day and queues nothing new).
+"""
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, select
+
+from models.authority import authorize
+from models.dates import shanghai_date
+from models.lifecycles import BULLETIN_REGISTER
+from models.node import Node
+from models.programme import Programme
+from models.project import Project
+from models.roles import Actor
+from schedules.bulletin import Period, parse_period, publish_bulletin
+from schedules.calendar import WorkingCalendar
+from schedules.calendar_store import calendar_from_db
+from service.fields import Id
+from service.queries.bulletins import BulletinPublic, bulletin_public, scoped_programme
+
+PUBLISH = "publish"
+
+
+class BulletinCreate(BaseModel):
+    programme_id: Id
+    period: str = Field(max_length=40, description="2023-Q1、2023-H1、2023-03、2023 或 2023-01-01..2023-03-31")
+    as_of: date | None = Field(default=None, description="统计截止日；默认期末与今天中较早的一天")
+
+
+def publish_on_demand(
+    session: Session, *, data: BulletinCreate, actor: Actor, now: datetime, files_dir: Path
+) -> BulletinPublic:
+    """The coordinator of the programme's city publishes one period's bulletin now."""
+    authorize(session, actor=actor, subject=BULLETIN_REGISTER, action=PUBLISH)
+    programme = scoped_programme(session, actor=actor, programme_id=data.programme_id)
+    period = parse_period(data.period)
+    as_of = data.as_of or min(period.last, shanghai_date(now))
+    result = publish_bulletin(
+        session, programme_code=programme.code, period=period, as_of=as_of, now=now, files_dir=files_dir
+    )
+    session.commit()
+    return bulletin_public(programme, period, result.path)
+
+
+def quarter_due(calendar: WorkingCalendar, today: date) -> Period | None:
+    """The previous quarter, on the first working day of a quarter (after New Year or National Day holidays too)."""
+    quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    if calendar.add_working_days(quarter_start, 0) != today:
+        return None
+    last = quarter_start - timedelta(days=1)
+    return parse_period(f"{last.year}-Q{(last.month - 1) // 3 + 1}")
+
+
+def programmes_due(session: Session, period: Period) -> list[str]:
+    """The codes of the programmes with a node due in the period: the ones whose bulletin means something."""
+    due = (
+        select(Programme.code)
+        .join(Project, col(Project.programme_id) == Programme.id)
+        .join(Node, col(Node.project_id) == Project.id)
+        .where(col(Node.due_date) >= period.first, col(Node.due_date) <= period.last)
+        .distinct()
+        .order_by(Programme.code)
+    )
+    return list(session.exec(due).all())
+
+
+def bulletins_due(session: Session, today: date) -> tuple[Period | None, list[str]]:
+    """What the quarterly schedule publishes today: nothing but on a quarter's first working day."""
+    period = quarter_due(calendar_from_db(session), today)
+    return period, ([] if period is None else programmes_due(session, period))

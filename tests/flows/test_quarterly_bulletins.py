@@ -1,0 +1,43 @@
+"""The registry's quarterly bulletin: on a quarter's first working day, every programme with nodes due in the
+quarter before gets its bulletin; any other day the scheduled run publishes nothing."""
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from flows.publish_bulletin import QuarterlyBulletinRequest, publish_quarterly_bulletins
+from models.programme_loader import load_programme
+from schedules.registry import job
+from tests import factories
+from tests.flows.deadline_db import fresh_flow_database
+from tests.schedules.builders import morning, started_project
+
+
+@pytest.fixture
+def flow_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    yield from fresh_flow_database(tmp_path, monkeypatch)
+
+
+def test_the_first_working_day_of_a_quarter_publishes_the_quarter_before(flow_db: Engine) -> None:
+    with Session(flow_db, expire_on_commit=False) as session:
+        programme = factories.lanzhou(session)
+        started_project(session, programme=programme, district_name="城关区")
+        load_programme(session, factories.PROGRAMMES / "anhui-2017.yaml", now=factories.DECLARATION_DAY)  # nothing due
+        session.commit()
+
+    day = date(2023, 1, 3)  # 1 January a Sunday, 2 January the observed 元旦 holiday
+    report = publish_quarterly_bulletins(QuarterlyBulletinRequest(as_of=day, now=morning(day)))
+    quiet = publish_quarterly_bulletins(QuarterlyBulletinRequest(as_of=date(2023, 1, 4), now=morning(day)))
+
+    assert (report.as_of, report.period) == (day, "2022-Q4")
+    assert [(b.programme, b.period, b.as_of) for b in report.bulletins] == [
+        ("lanzhou-2022", "2022-Q4", date(2022, 12, 31))
+    ]
+    assert Path(report.bulletins[0].file).is_file() and report.bulletins[0].notices == 2  # 城关区's bureau and street
+    assert (quiet.period, quiet.bulletins) == (None, [])
+    scheduled = job("publish-quarterly-bulletins")
+    assert scheduled.cron == "0 8 1-10 1,4,7,10 *" and scheduled.followed_by == ("dispatch-notifications",)
