@@ -25,6 +25,7 @@ run: install
 	$(BIN)/sanshe up
 
 test: install
+	@mkdir -p var
 	$(BIN)/pytest
 
 lint: install
