@@ -1,6 +1,5 @@
 """Reading a sheet of new sign-in accounts: every row checked (name, role, scope) before any is created."""
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -8,8 +7,8 @@ from sqlmodel import Session, col, select
 
 from models.expert import Expert
 from models.organisation import Organisation
-from models.region import Region, RegionLevel
-from models.region_tree import ancestor_at
+from models.region import Region
+from models.region_tree import PlaceFinder, split_path
 from models.roles import ROLE_LABELS_ZH, Actor, Role
 from models.user import User, account_in_scope, manages
 from service.auth import SCOPE_FIELD
@@ -24,7 +23,6 @@ from service.excel.kinds import (
 )
 from service.excel.reading import Sheet, SheetRow
 
-_PATH_SEPARATORS = re.compile(r"\s*[/／]\s*")
 # The column that names each scope field, as the role needs it (`service.auth.SCOPE_FIELD`).
 _SCOPE_COLUMNS = {
     "region_id": ACCOUNT_REGION.header,
@@ -46,48 +44,13 @@ class AccountRow:
     expert_id: int | None = None
 
 
-class _Places:
-    """Walks 区/街道/社区 paths from the importer's city, loading each level's children once."""
-
-    def __init__(self, session: Session, actor: Actor) -> None:
-        self.session = session
-        self.children: dict[int | None, dict[str, Region]] = {}
-        own = session.get(Region, actor.region_id) if actor.region_id is not None else None
-        self.home = (ancestor_at(session, own, RegionLevel.CITY) or own) if own is not None else None
-
-    def child(self, parent_id: int | None, name: str) -> Region | None:
-        if parent_id not in self.children:
-            query = select(Region).where(
-                Region.parent_id == parent_id if parent_id is not None else col(Region.parent_id).is_(None)
-            )
-            self.children[parent_id] = {region.name: region for region in self.session.exec(query)}
-        return self.children[parent_id].get(name)
-
-    def region(self, path: str) -> Region | str:
-        """The region the path names, or the Chinese reason it names none."""
-        names = [part for part in _PATH_SEPARATORS.split(path.strip()) if part]
-        start = self._start(names)
-        if isinstance(start, str):
-            return start
-        current = start
-        for name in names[1:] if names[0] == start.name else names:
-            found = self.child(current.id, name)
-            if found is None:
-                return f"{current.name}下没有名为“{name}”的区划，请核对名称"
-            current = found
-        return current
-
-    def _start(self, names: list[str]) -> Region | str:
-        if self.home is not None:
-            return self.home
-        cities = self.session.exec(
-            select(Region).where(
-                Region.name == names[0], col(Region.level).in_([RegionLevel.CITY, RegionLevel.PROVINCE])
-            )
-        ).all()
-        if len(cities) == 1:
-            return cities[0]
-        return "请从市一级写起，如 兰州市/城关区/张掖路街道"
+def _place(places: PlaceFinder, written: str) -> Region | str:
+    """The region a 区/街道/社区 path names, or the Chinese reason it names none."""
+    started = places.start(split_path(written))
+    if isinstance(started, str):
+        return started
+    found, missing = places.walk(*started)
+    return f"{found.name}下没有名为“{missing[0]}”的区划，请核对名称" if missing else found
 
 
 def read_accounts(session: Session, sheet: Sheet, *, actor: Actor) -> list[AccountRow]:
@@ -96,7 +59,7 @@ def read_accounts(session: Session, sheet: Sheet, *, actor: Actor) -> list[Accou
     rows = [(row, sheet.read(row, ACCOUNT_COLUMNS)) for row in sheet.rows]
     names = [str(values[ACCOUNT_USERNAME.header]) for _, values in rows if values.get(ACCOUNT_USERNAME.header)]
     taken = set(session.exec(select(User.username).where(col(User.username).in_(names))))
-    places = _Places(session, actor)
+    places = PlaceFinder(session, actor)
     first_row: dict[str, int] = {}
     accepted = []
     for row, values in rows:
@@ -128,7 +91,7 @@ def _scope(
     row: SheetRow,
     values: dict[str, object],
     role: Role,
-    places: _Places,
+    places: PlaceFinder,
     actor: Actor,
 ) -> dict[str, int] | None:
     """The one scope field the role needs, read from its column; a column the role must leave empty is refused."""
@@ -157,10 +120,10 @@ def _scope(
     return None if problems else {needed: found}
 
 
-def _scoped_row(session: Session, places: _Places, field: str, written: str) -> int | str:
+def _scoped_row(session: Session, places: PlaceFinder, field: str, written: str) -> int | str:
     """The id of the region, organisation or expert the cell names, or why it names none."""
     if field == "region_id":
-        region = places.region(written)
+        region = _place(places, written)
         return region if isinstance(region, str) else _id(region.id)
     if field == "organisation_id":
         organisation = session.exec(select(Organisation).where(Organisation.credit_code == written.upper())).first()
