@@ -55,6 +55,17 @@ def assign_expert(
     return assignment
 
 
+def extensions_of(session: Session, assignment_id: int) -> int:
+    """How often the review's due date was extended: its invitation's SEQUENCE (0 when first sent)."""
+    return session.exec(
+        select(func.count()).where(
+            AuditEvent.entity_type == REVIEW_ASSIGNMENT.name,
+            AuditEvent.entity_id == assignment_id,
+            AuditEvent.event == EXTEND_EVENT,
+        )
+    ).one()
+
+
 def extend_review(ctx: TransitionContext) -> dict[str, Any]:
     """The effect `extend_review` of the review's `extend_due_date`: a later date, and the invitation again.
 
@@ -63,16 +74,8 @@ def extend_review(ctx: TransitionContext) -> dict[str, Any]:
     assignment: ReviewAssignment = ctx.entity
     session, now = ctx.session, ctx.now
     previous, due_date = assignment.due_date, new_due_date(ctx)
-    sequence = (
-        1
-        + session.exec(
-            select(func.count()).where(
-                AuditEvent.entity_type == REVIEW_ASSIGNMENT.name,
-                AuditEvent.entity_id == assignment.id,
-                AuditEvent.event == EXTEND_EVENT,
-            )
-        ).one()
-    )
+    assert assignment.id is not None
+    sequence = 1 + extensions_of(session, assignment.id)
     assignment.due_date = due_date
     session.add(assignment)
     project = session.get(Project, assignment.project_id)

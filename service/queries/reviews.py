@@ -7,8 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from models.assignments import EXTEND_EVENT
-from models.audit import AuditEvent
+from models.assignments import extensions_of
 from models.errors import OutOfScope
 from models.expert import Expert
 from models.lifecycles import REVIEW_ASSIGNMENT
@@ -140,13 +139,8 @@ def _review_date(session: Session, assignment: ReviewAssignment, public_url: str
     assert assignment.id is not None
     project = session.get(Project, assignment.project_id)
     assert project is not None
-    extensions = session.exec(
-        select(func.count()).where(
-            AuditEvent.entity_type == REVIEW_ASSIGNMENT.name,
-            AuditEvent.entity_id == assignment.id,
-            AuditEvent.event == EXTEND_EVENT,
-        )
-    ).one()
+    assert assignment.id is not None
+    extensions = extensions_of(session, assignment.id)
     url = project_url(public_url, project.id)
     return ReviewDate(assignment.id, project.title, assignment.due_date, extensions, url)
 
