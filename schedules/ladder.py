@@ -5,6 +5,7 @@ N working days after it (the node is then N working days late). Review assignmen
 offsets, told first to the expert and then to the coordinator.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -83,6 +84,12 @@ class Ladder:
                 firing.append(rung)
             index += 1
         return firing, None, None
+
+
+def caught_up(firing: Sequence[LadderRung]) -> list[tuple[LadderRung, bool]]:
+    """The rungs one sweep claims, each with whether it is skipped: catching up after missed sweeps, only the
+    highest is told, the lower ones are claimed for nobody (told once, at the rung that says how late it is)."""
+    return [(rung, rung is not firing[-1]) for rung in firing]
 
 
 def node_ladder(spec: ProgrammeSpec) -> Ladder:

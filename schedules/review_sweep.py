@@ -1,7 +1,9 @@
 """Review assignments climb the programme's ladder too: the expert first, then the coordinator.
 
 Open assignments are few (a handful of experts per declaration, during the review phase), so this sweep
-reads all of them; the claims keep it idempotent exactly like the node sweep.
+reads all of them; the claims keep it idempotent exactly like the node sweep, and it catches up after missed
+days as the node sweep does (`schedules.ladder.caught_up`): only the highest rung due is told, the lower ones
+are claimed as skipped.
 """
 
 from collections import Counter
@@ -24,7 +26,7 @@ from models.review import ReviewAssignment
 from schedules.addressees import project_facts
 from schedules.calendar import WorkingCalendar
 from schedules.calendar_store import calendar_from_db
-from schedules.ladder import Ladder, review_ladder
+from schedules.ladder import Ladder, caught_up, review_ladder
 from schedules.rung_claims import EscalationNotice, RungDue, claim, queue_escalation_notices
 
 REVIEWING_PROJECT_STATES = PROJECT.phase("review")
@@ -32,10 +34,12 @@ REVIEWING_PROJECT_STATES = PROJECT.phase("review")
 
 @dataclass(frozen=True)
 class ReviewSweepOutcome:
-    """What one review sweep did: assignments newly claimed per rung code, and the notices it queued."""
+    """What one review sweep did: assignments newly claimed and told per rung code, the notices it queued, and the
+    rungs claimed as skipped while catching up."""
 
     claimed: Counter[str]
     notices: int
+    skipped: Counter[str]
 
 
 def sweep_reviews(session: Session, *, as_of: date, now: datetime) -> ReviewSweepOutcome:
@@ -45,10 +49,12 @@ def sweep_reviews(session: Session, *, as_of: date, now: datetime) -> ReviewSwee
     dues = due_rungs(session, rows, as_of=as_of, calendar=calendar)
     fresh = claim(session, dues, as_of=as_of, now=now)
     claimed = [due for due in dues if (due.entity_id, due.rung.code) in fresh]
-    notices = escalation_notices(session, rows, claimed, as_of=as_of, calendar=calendar)
+    told = [due for due in claimed if not due.skipped]
+    notices = escalation_notices(session, rows, told, as_of=as_of, calendar=calendar)
     queued = queue_escalation_notices(session, notices, as_of=as_of, now=now)
     session.flush()
-    return ReviewSweepOutcome(Counter(due.rung.code for due in claimed), queued)
+    skipped = Counter(due.rung.code for due in claimed if due.skipped)
+    return ReviewSweepOutcome(Counter(due.rung.code for due in told), queued, skipped)
 
 
 def open_assignments(session: Session) -> list[Any]:
@@ -73,7 +79,8 @@ def open_assignments(session: Session) -> list[Any]:
 
 
 def due_rungs(session: Session, rows: Sequence[Any], *, as_of: date, calendar: WorkingCalendar) -> list[RungDue]:
-    """The rungs due by `as_of` that each assignment has not been told of yet (a missed day catches up)."""
+    """The rungs due by `as_of` that each assignment has not been claimed for yet; after missed days, all but the
+    highest are marked skipped."""
     claimed: dict[int, set[str]] = {}
     for entity_id, code in session.execute(
         select(EscalationClaim.entity_id, EscalationClaim.rung_code).where(
@@ -94,9 +101,10 @@ def due_rungs(session: Session, rows: Sequence[Any], *, as_of: date, calendar: W
         start = next((rung.index for rung in ladder.rungs if rung.code not in sent), len(ladder.rungs))
         firing, _, _ = ladder.to_fire(start, r.due_date, as_of, calendar)
         dues.extend(
-            RungDue(REVIEW_ASSIGNMENT.name, r.id, rung, r.due_date, ladder.fires_on(rung, r.due_date, calendar))
-            for rung in firing
-            if rung.code not in sent
+            RungDue(
+                REVIEW_ASSIGNMENT.name, r.id, rung, r.due_date, ladder.fires_on(rung, r.due_date, calendar), skipped
+            )
+            for rung, skipped in caught_up([rung for rung in firing if rung.code not in sent])
         )
     return dues
 
@@ -104,7 +112,8 @@ def due_rungs(session: Session, rows: Sequence[Any], *, as_of: date, calendar: W
 def escalation_notices(
     session: Session, rows: Sequence[Any], claimed: Sequence[RungDue], *, as_of: date, calendar: WorkingCalendar
 ) -> list[EscalationNotice]:
-    """Each newly claimed rung told to the parties its rung names: the expert, later the coordinator."""
+    """Each newly claimed rung that is told (not skipped), to the parties its rung names: the expert, later the
+    coordinator."""
     by_id = {r.id: r for r in rows}
     facts = project_facts(session, {r.project_id for r in rows})
     experts = {

@@ -26,6 +26,7 @@ class RungDue:
     rung: LadderRung
     due_date: date
     fires_on: date
+    skipped: bool = False  # caught up after missed sweeps: claimed, told to nobody (a higher rung is told)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ def claim(session: Session, dues: Sequence[RungDue], *, as_of: date, now: dateti
             "due_date": d.due_date,
             "fires_on": d.fires_on,
             "as_of": as_of,
+            "skipped": d.skipped,
             "claimed_at": now,
         }
         for d in dues

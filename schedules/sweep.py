@@ -26,7 +26,7 @@ from schedules.addressees import PROJECT_PARTIES
 from schedules.calendar import WorkingCalendar
 from schedules.calendar_store import calendar_from_db
 from schedules.heartbeat import NODES, record_sweep
-from schedules.ladder import Ladder, LadderRung, node_ladder
+from schedules.ladder import Ladder, LadderRung, caught_up, node_ladder
 from schedules.node_rungs import (
     DAY_COLUMNS,
     ESCALATING_PROJECT_STATES,
@@ -112,8 +112,7 @@ def batch_plan(session: Session, keys: Sequence[PlanKey], *, as_of: date, contex
         firing, next_index, next_day = context.plan(session, key, as_of)
         moves.append((programme_id, due, index, next_index, next_day))
         ladder = context.ladder(session, programme_id)
-        for rung in firing:
-            skipped = rung is not firing[-1]
+        for rung, skipped in caught_up(firing):
             fires_on = ladder.fires_on(rung, due, context.calendar)
             fire.append((programme_id, due, index, rung.index, rung.code, fires_on, int(skipped)))
             if skipped:

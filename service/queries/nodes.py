@@ -57,7 +57,7 @@ class NodeDetail(NodePublic):
     versions: list[ReportVersionPublic]
 
 
-def _public(node: Node, actor: Actor, today: date) -> NodePublic:
+def _public(node: Node, actor: Actor, today: date, now: datetime | None = None) -> NodePublic:
     assert node.id is not None
     return NodePublic(
         id=node.id,
@@ -69,7 +69,7 @@ def _public(node: Node, actor: Actor, today: date) -> NodePublic:
         planned_from=node.planned_from,
         provisional=node.provisional,
         overdue=node.state not in NODE.group("closed") and node.due_date < today,
-        **state_view(NODE, node, actor),
+        **state_view(NODE, node, actor, now=now),
     )
 
 
@@ -91,13 +91,16 @@ def project_nodes(session: Session, *, actor: Actor, project_id: int, today: dat
     return [_public(node, actor, today) for node in nodes]
 
 
-def node_detail(session: Session, *, actor: Actor, node_id: int, today: date) -> NodeDetail:
+def node_detail(
+    session: Session, *, actor: Actor, node_id: int, today: date, now: datetime | None = None
+) -> NodeDetail:
+    """The node with every version; given `now`, its actions say whether they are possible now and why not."""
     node = get_node(session, actor=actor, node_id=node_id)
     versions = session.exec(
         select(NodeReportVersion).where(NodeReportVersion.node_id == node.id).order_by(NodeReportVersion.number)  # type: ignore[arg-type]
     ).all()
     return NodeDetail(
-        **_public(node, actor, today).model_dump(),
+        **_public(node, actor, today, now).model_dump(),
         versions=[ReportVersionPublic.model_validate(v, from_attributes=True) for v in versions],
     )
 

@@ -176,7 +176,8 @@ def iter_project_rows(
         yield from _rows(session, actor, part)
 
 
-def _rows(session: Session, actor: Actor, results: Sequence[Any]) -> list[ProjectRow]:
+def _rows(session: Session, actor: Actor, results: Sequence[Any], now: datetime | None = None) -> list[ProjectRow]:
+    """The rows as a reader sees them; given `now` (a detail, not a list), each action says whether it is possible."""
     hidden = blind_programmes(session, actor, {project.programme_id for project, *_ in results})
     rows = []
     for project, community_name, street_name, district_name, organisation_name, overdue in results:
@@ -195,7 +196,7 @@ def _rows(session: Session, actor: Actor, results: Sequence[Any]) -> list[Projec
                 total_fen=project.total_fen,
                 created_at=project.created_at,
                 overdue=bool(overdue),
-                **state_view(PROJECT, project, actor),
+                **state_view(PROJECT, project, actor, now=now),
             )
         )
     return rows
@@ -217,10 +218,13 @@ def get_project(session: Session, *, actor: Actor, project_id: int) -> Project:
     return project
 
 
-def project_detail(session: Session, *, actor: Actor, project_id: int, today: date) -> ProjectDetail:
+def project_detail(
+    session: Session, *, actor: Actor, project_id: int, today: date, now: datetime | None = None
+) -> ProjectDetail:
+    """The project with its team and budget; given `now`, its actions say whether they are possible now and why not."""
     project = get_project(session, actor=actor, project_id=project_id)
     results = session.execute(_row_query([Project.id == project.id], today)).all()  # type: ignore[list-item]
-    row = _rows(session, actor, results)[0]
+    row = _rows(session, actor, results, now)[0]
     programme = session.get(Programme, project.programme_id)
     assert programme is not None
     team = session.execute(

@@ -78,7 +78,9 @@ def _query(session: Session, actor: Actor, project_id: int | None, states: tuple
     return query
 
 
-def _public(row: tuple[ReviewAssignment, str, str, int | None], actor: Actor) -> AssignmentPublic:
+def _public(
+    row: tuple[ReviewAssignment, str, str, int | None], actor: Actor, now: datetime | None = None
+) -> AssignmentPublic:
     assignment, title, expert_name, total = row
     assert assignment.id is not None
     return AssignmentPublic(
@@ -89,7 +91,7 @@ def _public(row: tuple[ReviewAssignment, str, str, int | None], actor: Actor) ->
         expert_name=expert_name,
         due_date=assignment.due_date,
         total_score=total,
-        **state_view(REVIEW_ASSIGNMENT, assignment, actor),
+        **state_view(REVIEW_ASSIGNMENT, assignment, actor, now=now),
     )
 
 
@@ -115,7 +117,10 @@ def all_assignments(
     return [_public(row, actor) for row in rows]  # type: ignore[arg-type]
 
 
-def assignment_detail(session: Session, *, actor: Actor, assignment_id: int) -> AssignmentDetail:
+def assignment_detail(
+    session: Session, *, actor: Actor, assignment_id: int, now: datetime | None = None
+) -> AssignmentDetail:
+    """The assignment with its scores; given `now`, its actions say whether they are possible now and why not."""
     assignment = get_assignment(session, actor=actor, assignment_id=assignment_id)
     row = session.execute(_query(session, actor, None, ()).where(ReviewAssignment.id == assignment.id)).one()
     scores = (
@@ -126,7 +131,7 @@ def assignment_detail(session: Session, *, actor: Actor, assignment_id: int) -> 
         .all()
     )
     return AssignmentDetail(
-        **_public(row, actor).model_dump(),  # type: ignore[arg-type]
+        **_public(row, actor, now).model_dump(),  # type: ignore[arg-type]
         scores=[ScorePublic(criterion=s.criterion, score=s.score, comment=s.comment) for s in scores],
     )
 

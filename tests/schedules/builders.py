@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.dates import SHANGHAI
+from models.escalation import EscalationClaim
 from models.node import Node
 from models.outbox import OutboxMessage
 from models.programme import Programme
@@ -43,7 +44,8 @@ def started_project(
     """A project (Lanzhou 2022 by default) whose implementation started on `start_day` (its nodes are planned then)."""
     cast = factories.cast(session, programme=programme, district_name=district_name)
     for event in TO_CONTRACTED:
-        fire(session, cast.project, event, cast.actor(EVENT_ROLES[event]), now=declared_at, lifecycle="project")
+        now = factories.in_phase(session, cast.project, event, declared_at)
+        fire(session, cast.project, event, cast.actor(EVENT_ROLES[event]), now=now, lifecycle="project")
     fire(session, cast.project, "start", cast.actor(Role.DISTRICT_BUREAU), now=morning(start_day), lifecycle="project")
     return cast
 
@@ -75,13 +77,24 @@ def waive_node(session: Session, cast: Cast, node: Node, day: date) -> None:
     fire(session, node, "waive", cast.actor(Role.CITY_COORDINATOR), now=morning(day), lifecycle="node")
 
 
-def escalations(session: Session, node_ids: set[int]) -> list[tuple[int, str, str]]:
-    """(node, rung, party) of every escalation notice about these nodes, duplicates kept."""
+def escalations(session: Session, node_ids: set[int], entity_type: str = "node") -> list[tuple[int, str, str]]:
+    """(node, rung, party) of every escalation notice about these nodes (or review assignments), duplicates kept."""
     rows = session.execute(
         select(OutboxMessage.entity_id, OutboxMessage.dedupe_key, OutboxMessage.recipient_party).where(
-            OutboxMessage.entity_type == "node",
+            OutboxMessage.entity_type == entity_type,
             OutboxMessage.entity_id.in_(node_ids),  # type: ignore[attr-defined]
             OutboxMessage.dedupe_key.like("escalation:%"),  # type: ignore[union-attr]
         )
     ).all()
     return sorted((row.entity_id, row.dedupe_key.split(":")[3], row.recipient_party) for row in rows)
+
+
+def claims(session: Session, ids: set[int], entity_type: str = "node") -> list[tuple[int, str, bool]]:
+    """(node or review assignment, rung, skipped) of every claimed rung."""
+    rows = session.execute(
+        select(EscalationClaim.entity_id, EscalationClaim.rung_code, EscalationClaim.skipped).where(
+            EscalationClaim.entity_type == entity_type,
+            EscalationClaim.entity_id.in_(ids),  # type: ignore[attr-defined]
+        )
+    ).all()
+    return sorted((row.entity_id, row.rung_code, bool(row.skipped)) for row in rows)

@@ -2,26 +2,14 @@
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlmodel import Session
 
-from models.escalation import EscalationClaim
 from schedules.calendar import WorkingCalendar
 from schedules.sweep import sweep
 from tests import factories
-from tests.schedules.builders import escalations, extend_node, morning, started_project
+from tests.schedules.builders import claims, escalations, extend_node, morning, started_project
 
 CAL = WorkingCalendar()
-
-
-def claims(session: Session, node_ids: set[int]) -> list[tuple[int, str, bool]]:
-    rows = session.execute(
-        select(EscalationClaim.entity_id, EscalationClaim.rung_code, EscalationClaim.skipped).where(
-            EscalationClaim.entity_type == "node",
-            EscalationClaim.entity_id.in_(node_ids),  # type: ignore[attr-defined]
-        )
-    ).all()
-    return sorted((row.entity_id, row.rung_code, bool(row.skipped)) for row in rows)
 
 
 def test_a_sweep_after_ten_working_days_down_tells_only_the_highest_rung(session: Session) -> None:

@@ -43,7 +43,7 @@ def read_my_open_nodes(
 
 @router.get("/nodes/{node_id}")
 def read_node(session: SessionDep, actor: CurrentActor, now: ClockDep, node_id: EntityId) -> NodeDetail:
-    return node_detail(session, actor=actor, node_id=node_id, today=shanghai_date(now))
+    return node_detail(session, actor=actor, node_id=node_id, today=shanghai_date(now), now=now)
 
 
 @router.post("/nodes/{node_id}/attachments", status_code=status.HTTP_201_CREATED, responses=problem_responses(413, 415))

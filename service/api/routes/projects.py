@@ -65,7 +65,9 @@ def read_projects(
 
 @router.get("/{project_id}")
 def read_project(session: SessionDep, actor: CurrentActor, now: ClockDep, project_id: EntityId) -> ProjectDetail:
-    return project_queries.project_detail(session, actor=actor, project_id=project_id, today=shanghai_date(now))
+    return project_queries.project_detail(
+        session, actor=actor, project_id=project_id, today=shanghai_date(now), now=now
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -47,8 +47,10 @@ def read_assignments(
 
 
 @router.get("/{assignment_id}")
-def read_assignment(session: SessionDep, actor: CurrentActor, assignment_id: EntityId) -> AssignmentDetail:
-    return reviews.assignment_detail(session, actor=actor, assignment_id=assignment_id)
+def read_assignment(
+    session: SessionDep, actor: CurrentActor, now: ClockDep, assignment_id: EntityId
+) -> AssignmentDetail:
+    return reviews.assignment_detail(session, actor=actor, assignment_id=assignment_id, now=now)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
