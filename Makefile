@@ -21,8 +21,8 @@ run: install
 	$(BIN)/sanshe init-db
 	$(BIN)/sanshe load-programme programmes/lanzhou-2022.yaml
 	$(BIN)/sanshe load-programme programmes/anhui-2017.yaml
-	$(BIN)/sanshe seed-demo
-	$(BIN)/sanshe up
+	SANSHE_SIMULATED_CLOCK=true $(BIN)/sanshe seed-demo
+	SANSHE_SIMULATED_CLOCK=true $(BIN)/sanshe up
 
 test: install
 	@mkdir -p var

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from flows.database import flow_engine
-from service.clock import system_clock
+from service.clock import service_now_on
 from service.mail.dispatcher import DispatchOptions, DispatchReport, dispatch_batch, dispatch_batches
 from service.mail.transport import SmtpConfig, SmtpPool
 from service.settings import get_settings
@@ -71,7 +71,7 @@ async def dispatch_notifications(request: DispatchRequest) -> DispatchSummary:
     """Send every notice due now, a batch per task, until none is left or the server cannot be reached."""
     log = get_run_logger()
     settings = get_settings()
-    now = request.now or system_clock()
+    now = request.now or service_now_on(flow_engine())
     options = DispatchOptions.from_settings(settings, batch_size=request.batch_size)
     async with SmtpPool(SmtpConfig.from_settings(settings), size=request.connections) as pool:
         total = await dispatch_batches(

@@ -12,7 +12,7 @@ from models.database import session_scope
 from models.dates import shanghai_date
 from schedules.bulletin import parse_period
 from schedules.bulletin import publish_bulletin as publish
-from service.clock import system_clock
+from service.clock import service_now_on
 from service.commands.bulletins import bulletins_due
 from service.settings import get_settings
 
@@ -69,7 +69,7 @@ def build_and_send(request: BulletinRequest, as_of: date, now: datetime) -> Bull
 
 @flow(name="publish-bulletin", flow_run_name="bulletin-{request.programme}-{request.period}")
 def publish_bulletin(request: BulletinRequest) -> BulletinReport:
-    now = request.now or system_clock()
+    now = request.now or service_now_on(flow_engine())
     period = parse_period(request.period)
     as_of = request.as_of or min(period.last, shanghai_date(now))
     report = build_and_send(request, as_of, now)
@@ -86,29 +86,31 @@ def publish_bulletin(request: BulletinRequest) -> BulletinReport:
 
 class QuarterlyBulletinRequest(BaseModel):
     as_of: date | None = None  # the day the schedule runs on; None: today
+    since: date | None = None  # catching up: also the quarters due after this day; None: due today only
     now: datetime | None = None
 
 
 class QuarterlyBulletinReport(BaseModel):
     as_of: date
-    period: str | None  # None: not a quarter's first working day, nothing published
+    periods: list[str]  # empty: no quarter's first working day, nothing published
     bulletins: list[BulletinReport]
 
 
 @task
-def find_due(as_of: date) -> tuple[str | None, list[str]]:
-    """The quarter to report on today, if any, and the programmes with nodes due in it."""
+def find_due(as_of: date, since: date | None) -> list[tuple[str, list[str]]]:
+    """The quarters to report on, if any, each with the programmes that had nodes due in it."""
     with session_scope(flow_engine()) as session:
-        period, codes = bulletins_due(session, as_of)
-    return (None if period is None else period.label), codes
+        return [(period.label, codes) for period, codes in bulletins_due(session, as_of, since=since)]
 
 
 @flow(name="publish-quarterly-bulletins", flow_run_name="quarterly-bulletins-{request.as_of}")
 def publish_quarterly_bulletins(request: QuarterlyBulletinRequest) -> QuarterlyBulletinReport:
-    now = request.now or system_clock()
+    now = request.now or service_now_on(flow_engine())
     as_of = request.as_of or shanghai_date(now)
-    period, codes = find_due(as_of)
-    requests = [] if period is None else [BulletinRequest(programme=code, period=period, now=now) for code in codes]
+    due = find_due(as_of, request.since)
+    requests = [BulletinRequest(programme=code, period=period, now=now) for period, codes in due for code in codes]
     reports = [publish_bulletin(r) for r in requests]
-    get_run_logger().info("%s：%s", as_of, f"发布 {period} 通报 {len(reports)} 份" if period else "今天不发布季度通报")
-    return QuarterlyBulletinReport(as_of=as_of, period=period, bulletins=reports)
+    periods = [period for period, _ in due]
+    said = f"发布 {'、'.join(periods)} 通报 {len(reports)} 份" if periods else "今天不发布季度通报"
+    get_run_logger().info("%s：%s", as_of, said)
+    return QuarterlyBulletinReport(as_of=as_of, periods=periods, bulletins=reports)

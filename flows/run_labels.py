@@ -8,19 +8,20 @@ from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from pydantic import BaseModel
 
+from flows.database import flow_engine
 from models.dates import shanghai_date
-from service.clock import system_clock
+from service.clock import service_now_on
 
 
 class DayRequest(BaseModel):
     """A run for one day; a deployment's schedule leaves both empty, to be filled when the run starts."""
 
     as_of: date | None = None  # None: today in Asia/Shanghai
-    now: datetime | None = None  # None: the wall clock (the scheduler's run time)
+    now: datetime | None = None  # None: the service's time (the wall clock, or the stored clock of a simulation)
 
     def moment(self) -> tuple[date, datetime]:
-        """The day worked on and the time the notices carry, the defaults filled in from the wall clock."""
-        now = self.now or system_clock()
+        """The day worked on and the time the notices carry, the defaults filled in from the service's clock."""
+        now = self.now or service_now_on(flow_engine())
         return self.as_of or shanghai_date(now), now
 
 

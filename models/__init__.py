@@ -14,6 +14,7 @@ from models.programme import Programme, ProgrammeQuota
 from models.project import BudgetLine, Project, ProjectTeamMember
 from models.region import Region
 from models.review import ReviewAssignment, ReviewScore
+from models.service_clock import ServiceClock
 from models.social_worker import SocialWorker
 from models.user import User
 
@@ -39,6 +40,7 @@ __all__ = [
     "Region",
     "ReviewAssignment",
     "ReviewScore",
+    "ServiceClock",
     "SocialWorker",
     "SweepRun",
     "User",

@@ -65,11 +65,22 @@ def refusals(action: Action, ctx: TransitionContext) -> list[RuleViolation]:
     return [violation for guard in action.guards for violation in guard(ctx)]
 
 
-def refuse_unless_guards_pass(action: Action, ctx: TransitionContext) -> None:
-    """Run every guard and refuse with all failed rules at once."""
+def refuse_unless_guards_pass(action: Action, ctx: TransitionContext, *, override: bool = False) -> list[RuleViolation]:
+    """Run every guard and refuse with all failed rules at once; with `override`, the phase windows set aside are
+    returned (the caller records them) once `authorize_override` has allowed it."""
     violations = refusals(action, ctx)
-    if violations:
-        raise RulesFailed(violations)
+    kept = [v for v in violations if not (override and v.overridable)]
+    if kept:
+        raise RulesFailed(kept)
+    return [v for v in violations if v.overridable]
+
+
+def authorize_override(actor: Actor, event: Event, reason: str | None) -> None:
+    """Acting outside an event's phase window: only its `override_roles`, and only with a reason."""
+    if actor.role not in event.override_roles:
+        raise RoleNotAllowed(f"{ROLE_LABELS_ZH[actor.role]}不能越过阶段时间限制执行“{event.label}”")
+    if not (reason or "").strip():
+        raise ReasonRequired(f"越过阶段时间限制执行“{event.label}”必须填写理由")
 
 
 def _role_refusal(actor: Actor, action: Action) -> str:

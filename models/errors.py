@@ -5,10 +5,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class RuleViolation:
-    """One failed seed rule: a stable code and the Chinese sentence a user reads."""
+    """One failed seed rule: a stable code and the Chinese sentence a user reads.
+
+    `overridable`: a phase window, which the event's `override_roles` may set aside with a reason."""
 
     code: str
     message: str
+    overridable: bool = False
 
 
 class DomainError(Exception):

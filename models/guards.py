@@ -18,7 +18,7 @@ from models.node import Node
 from models.organisation import Organisation
 from models.payloads import AcceptancePayload, AssignmentPayload, DueDatePayload, ReviewScoresPayload
 from models.programme import Programme, ProgrammeQuota
-from models.programme_spec import ProgrammeSpec
+from models.programme_spec import PHASE_LABELS, ProgrammeSpec
 from models.project import BudgetLine, Project
 from models.region import Region, RegionLevel
 from models.region_tree import ancestor_at
@@ -39,6 +39,20 @@ def within_declaration_window(ctx: TransitionContext) -> list[RuleViolation]:
     if window.contains(today):
         return []
     return [RuleViolation("phase.declaration", f"不在申报期内（{window.start} 至 {window.end}），今天是 {today}")]
+
+
+def within_phase(phase: str) -> Guard:
+    """The event belongs to a dated phase of the programme; its `override_roles` may act outside it, with a reason."""
+
+    def within_phase(ctx: TransitionContext) -> list[RuleViolation]:
+        window = spec_of(ctx).phases.window(phase)
+        today = shanghai_date(ctx.now)
+        if window.contains(today):
+            return []
+        message = f"不在{PHASE_LABELS[phase]}内（{window.start} 至 {window.end}），今天是 {today}"
+        return [RuleViolation(f"phase.{phase}", message, overridable=True)]
+
+    return within_phase
 
 
 def declaration_is_eligible(ctx: TransitionContext) -> list[RuleViolation]:

@@ -23,6 +23,7 @@ from models.project import Project
 from models.region import REGION_ENTITY, Region
 from models.review import ReviewAssignment
 from models.roles import Role
+from models.service_clock import ADVANCE_CLOCK, CLOCK_ENTITY, ServiceClock
 from models.social_worker import SocialWorker
 from models.statemachine import Creation, Event, Lifecycle, Notice, Register
 
@@ -33,6 +34,12 @@ COMMUNITY = frozenset({Role.COMMUNITY})
 DISTRICT = frozenset({Role.DISTRICT_BUREAU})
 EXPERT = frozenset({Role.EXPERT})
 ADMIN = frozenset({Role.ADMIN})
+
+# The coordinator may act outside an event's phase window (合同、启动、确定名单、验收), with a reason.
+PHASE_OVERRIDE = COORDINATOR
+# The bureaus may enter an organisation's report or a community's confirmation sent on paper, where the programme
+# allows paper entry (`models.on_behalf`).
+PAPER_ENTRY = BUREAUS
 
 LOCAL_PARTIES = (Party.ORGANISATION, Party.COMMUNITY, Party.STREET_OFFICE, Party.DISTRICT_BUREAU)
 
@@ -142,8 +149,13 @@ PROJECT = Lifecycle(
             frozenset({"under_review"}),
             "selected",
             COORDINATOR,
-            guards=(guards.quota_left(_PROJECT_GROUPS["holds_quota"]), guards.all_reviews_closed(_REVIEW_CLOSED)),
+            guards=(
+                guards.within_phase("review"),
+                guards.quota_left(_PROJECT_GROUPS["holds_quota"]),
+                guards.all_reviews_closed(_REVIEW_CLOSED),
+            ),
             notices=(Notice("project_selected", LOCAL_PARTIES),),
+            override_roles=PHASE_OVERRIDE,
         ),
         Event(
             "reject",
@@ -152,7 +164,9 @@ PROJECT = Lifecycle(
             "not_selected",
             COORDINATOR,
             needs_reason=True,
+            guards=(guards.within_phase("review"),),
             notices=(Notice("declaration_not_selected", (Party.ORGANISATION, Party.COMMUNITY)),),
+            override_roles=PHASE_OVERRIDE,
         ),
         Event(
             "contract",
@@ -160,8 +174,9 @@ PROJECT = Lifecycle(
             frozenset({"selected"}),
             "contracted",
             COORDINATOR,
-            guards=(guards.budget_is_valid,),
+            guards=(guards.within_phase("contracting"), guards.budget_is_valid),
             notices=(Notice("project_contracted", (Party.ORGANISATION,)),),
+            override_roles=PHASE_OVERRIDE,
         ),
         Event(
             "start",
@@ -169,8 +184,10 @@ PROJECT = Lifecycle(
             frozenset({"contracted"}),
             "in_progress",
             BUREAUS,
+            guards=(guards.within_phase("implementation"),),
             effects=("plan_project_nodes",),
             notices=(Notice("project_started", LOCAL_PARTIES),),
+            override_roles=PHASE_OVERRIDE,
         ),
         Event(
             "suspend",
@@ -204,9 +221,10 @@ PROJECT = Lifecycle(
             frozenset({"final_evaluation", "rectification"}),
             "accepted",
             COORDINATOR,
-            guards=(guards.local_policy_documents,),
+            guards=(guards.within_phase("acceptance"), guards.local_policy_documents),
             payload=AcceptancePayload,
             notices=(Notice("project_accepted", LOCAL_PARTIES),),
+            override_roles=PHASE_OVERRIDE,
         ),
         Event(
             "require_rectification",
@@ -224,8 +242,10 @@ PROJECT = Lifecycle(
             "failed",
             COORDINATOR,
             needs_reason=True,
+            guards=(guards.within_phase("acceptance"),),
             effects=("record_failed_acceptance",),
             notices=(Notice("project_failed", LOCAL_PARTIES),),
+            override_roles=PHASE_OVERRIDE,
         ),
         Event(
             "withdraw",
@@ -277,6 +297,7 @@ NODE = Lifecycle(
             effects=("record_report_version",),
             payload=NodeReportPayload,
             notices=(Notice("report_submitted", (Party.COMMUNITY,)),),
+            on_behalf_roles=PAPER_ENTRY,
         ),
         Event(
             "confirm",
@@ -287,6 +308,7 @@ NODE = Lifecycle(
             effects=("record_community_opinion",),
             payload=CommunityOpinionPayload,
             notices=(Notice("report_confirmed", (Party.DISTRICT_BUREAU,)),),
+            on_behalf_roles=PAPER_ENTRY,
         ),
         Event(
             "approve",
@@ -316,6 +338,7 @@ NODE = Lifecycle(
             effects=("record_report_version",),
             payload=NodeReportPayload,
             notices=(Notice("report_submitted", (Party.COMMUNITY,)),),
+            on_behalf_roles=PAPER_ENTRY,
         ),
         Event(
             "waive",
@@ -458,6 +481,13 @@ CREDIT_REGISTER = Register(
         Creation("lift", "解除黑名单", COORDINATOR | ADMIN, needs_reason=True, who="市民政局"),
     ),
 )
+# The stored clock of a demo or simulation (`models.service_clock`): set forward by the coordinator only.
+CLOCK_REGISTER = Register(
+    CLOCK_ENTITY,
+    "模拟时钟",
+    (Creation(ADVANCE_CLOCK, "拨快模拟时钟", COORDINATOR | ADMIN, who="市民政局"),),
+    table=ServiceClock,
+)
 # Whose accounts each manager may create, disable, re-enable and reset, within its own region
 # (`models.user.account_in_scope`); the administrator may manage every account.
 ACCOUNT_ROLES_MANAGED: dict[Role, frozenset[Role]] = {
@@ -479,6 +509,7 @@ REGISTERS: tuple[Register, ...] = (
     ACCOUNT_REGISTER,
     REGION_REGISTER,
     CREDIT_REGISTER,
+    CLOCK_REGISTER,
 )
 _BY_TABLE: dict[type, Lifecycle] = {Project: PROJECT, Node: NODE, ReviewAssignment: REVIEW_ASSIGNMENT}
 BY_NAME: dict[str, Lifecycle] = {lifecycle.name: lifecycle for lifecycle in LIFECYCLES}

@@ -33,6 +33,16 @@ class Window(StrictModel):
         return self.start + timedelta(days=(self.end - self.start).days // 2)
 
 
+PHASE_LABELS = {
+    "declaration": "申报期",
+    "review": "评审与确定名单期",
+    "contracting": "签订购买协议期",
+    "implementation": "项目实施期",
+    "supervision": "第三方督导期",
+    "acceptance": "考核验收期",
+}
+
+
 class Phases(StrictModel):
     declaration: Window  # 项目申报
     review: Window  # 专家评审、确定名单
@@ -40,6 +50,16 @@ class Phases(StrictModel):
     implementation: Window  # 项目开展
     supervision: Window | None = None  # 第三方督导
     acceptance: Window  # 考核验收 / 项目总结
+
+    def window(self, phase: str) -> Window:
+        """A phase's dates; a programme that names no contracting phase contracts from review until implementation
+        ends, and one without a supervision phase supervises throughout implementation."""
+        found = getattr(self, phase)
+        if found is not None:
+            return found
+        if phase == "contracting":
+            return Window(start=self.review.start, end=self.implementation.end)
+        return self.implementation
 
 
 class RegionSpec(StrictModel):
@@ -219,6 +239,9 @@ class ProgrammeSpec(StrictModel):
     report_schedule: list[ScheduleRule] = Field(min_length=1)
     escalation_ladder: EscalationLadder
     acceptance: AcceptanceRules = AcceptanceRules()
+    # Paper entry: the district and city bureaus may enter node reports and confirmations that an organisation or a
+    # community sent on paper, on its behalf (`models.on_behalf`).
+    paper_entry: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> "ProgrammeSpec":

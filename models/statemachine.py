@@ -89,6 +89,8 @@ class Event:
     notices: tuple[Notice, ...] = ()
     who: str = ""  # zh-CN, who may, named in a refusal ("只有{who}可以{label}")
     payload: type[BaseModel] = NoPayload  # what the event carries besides its reason, validated before any guard
+    override_roles: frozenset[Role] = frozenset()  # may act outside the phase windows its guards check, with a reason
+    on_behalf_roles: frozenset[Role] = frozenset()  # may enter it for its party from paper (`models.on_behalf`)
 
     def target_from(self, state: str) -> str:
         return state if self.target is None else self.target

@@ -6,7 +6,7 @@ transaction, it writes the new state, the event's effects, an audit row and the 
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -15,11 +15,12 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from models.audit import AuditEvent, record_audit
-from models.authority import authorize, refuse_unless_guards_pass
+from models.authority import authorize, authorize_override, declared, refuse_unless_guards_pass
 from models.errors import StaleVersion
 from models.expert import Expert
 from models.lifecycles import lifecycle_of
 from models.notices import queue_notice
+from models.on_behalf import on_behalf_actor
 from models.parties import Party
 from models.payloads import validated_payload
 from models.recipients import Recipient, expert_recipient, project_recipient
@@ -47,12 +48,24 @@ def transition(
     effects: EffectBinding,
     reason: str | None = None,
     payload: Mapping[str, Any] | BaseModel | None = None,
+    override: bool = False,
+    on_behalf: bool = False,
 ) -> TransitionResult:
-    """Fire `event_name` with its effects bound in `effects`; the caller commits. On any error nothing is written."""
+    """Fire `event_name` with its effects bound in `effects`; the caller commits. On any error nothing is written.
+
+    `override`: act outside the event's phase windows (its `override_roles`, with a reason); the audit row names
+    the windows set aside. `on_behalf`: a bureau enters the party's event from paper (`models.on_behalf`); the
+    audit row names the bureau's user and the party."""
     lifecycle = lifecycle_of(entity)
+    if on_behalf:
+        party_event = declared(lifecycle, event_name)
+        acting = on_behalf_actor(session, actor=actor, event=party_event, entity=entity, entity_label=lifecycle.label)
+        recorded = replace(actor, on_behalf_of=acting.on_behalf_of)
+    else:
+        acting = recorded = actor
     event = authorize(
         session,
-        actor=actor,
+        actor=acting,
         subject=lifecycle,
         action=event_name,
         entity=entity,
@@ -60,10 +73,12 @@ def transition(
         reason=reason,
     )
     assert isinstance(event, Event) and expected_version is not None, f"{event_name} is not a transition"
+    if override:
+        authorize_override(actor, event, reason)
     bound = _bound_effects(lifecycle, event, effects)
     typed = validated_payload(event.payload, payload)
-    ctx = TransitionContext(session, entity, actor, typed, (reason or "").strip() or None, now)
-    refuse_unless_guards_pass(event, ctx)
+    ctx = TransitionContext(session, entity, acting, typed, (reason or "").strip() or None, now)
+    overridden = refuse_unless_guards_pass(event, ctx, override=override)
     from_state = entity.state
     with session.begin_nested():
         table = type(entity)
@@ -75,7 +90,7 @@ def transition(
         if moved.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleVersion("数据刚被他人修改，请刷新后重试")
         session.refresh(entity)
-        details: dict[str, Any] = {}
+        details: dict[str, Any] = {"phase_override": [v.message for v in overridden]} if overridden else {}
         for effect in bound:
             details.update(effect(ctx))
         audit = record_audit(
@@ -84,7 +99,7 @@ def transition(
             entity=entity,
             event=event.name,
             from_state=from_state,
-            actor=actor,
+            actor=recorded,
             now=now,
             reason=ctx.reason,
             details=details,

@@ -19,6 +19,9 @@ class Job:
     parameters: dict[str, Any] = field(default_factory=dict)  # the flow's parameters (its request model)
     description: str = ""
     followed_by: tuple[str, ...] = ()  # jobs the in-service runner starts right after this one
+    # When the simulated clock is set forward past some of its runs: "last" runs once, as of the last day missed
+    # (the sweeps' catch-up policy takes care of the rest); "span" runs once over the whole span (as_of and since).
+    catch_up: str = "last"
 
 
 JOBS: tuple[Job, ...] = (
@@ -45,6 +48,7 @@ JOBS: tuple[Job, ...] = (
         parameters={"request": {}},
         description="每季度首个工作日发布上季度节点工作完成情况通报",
         followed_by=("dispatch-notifications",),
+        catch_up="span",  # every quarter whose first working day was passed gets its bulletin
     ),
     Job(
         id="dispatch-notifications",

@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, c
             scheduler = start_scheduler(settings, app.state.engine)
         elif settings.scheduler_enabled:
             log.warning("未配置 SANSHE_PREFECT_API_URL：定时任务（节点督办、评审催办、邮件发送）未启动")
+        app.state.scheduler = scheduler  # a simulated clock set forward hands it the runs it passed
         yield
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, c
     )
     app.state.settings = settings
     app.state.clock = clock or system_clock
+    app.state.scheduler = None
     if engine is not None:
         app.state.engine = engine
     install_problem_handlers(app)

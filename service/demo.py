@@ -12,8 +12,12 @@ from models.programme import Programme
 from models.region import Region, RegionLevel, Settlement
 from models.region_tree import ensure_region
 from models.roles import Actor, Role
+from models.service_clock import stored_clock
 from models.social_worker import Qualification, SocialWorker
 from service.auth import create_user
+from service.clock import system_clock
+from service.commands.clock import ClockAdvance, advance_clock
+from service.settings import Settings
 from service.transitions import transition
 
 # The demo lives inside Lanzhou 2022's declaration window.
@@ -138,3 +142,18 @@ def _demo_user(session: Session, username: str, role: Role, display_name: str, *
     create_user(
         session, username=username, password=DEMO_PASSWORD, role=role, now=DEMO_DAY, display_name=display_name, **scope
     )
+
+
+def start_demo_clock(session: Session, *, settings: Settings, actor: Actor) -> datetime | None:
+    """In simulation mode, a clock never set starts on the demo day (inside Lanzhou 2022's declaration window)."""
+    if not settings.simulated_clock or stored_clock(session) is not None:
+        return None
+    started = advance_clock(
+        session,
+        data=ClockAdvance(to=DEMO_DAY, expected_version=0, reason="演示数据：模拟从兰州 2022 申报期开始"),
+        actor=actor,
+        settings=settings,
+        wall_now=system_clock(),
+        start_catch_ups=None,
+    )
+    return started.now

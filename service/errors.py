@@ -26,3 +26,8 @@ class UnsupportedUpload(DomainError):
 class InvalidInput(DomainError):
     code = "invalid_input"
     status = 422
+
+
+class ClockNotSimulated(DomainError):
+    code = "clock.not_simulated"
+    status = 409

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = "http://127.0.0.1:8000"  # links in notices point into the console here
+    # Demo or simulation: the service's time is a stored clock the coordinator sets forward (POST /api/v1/clock).
+    # Never in production.
+    simulated_clock: bool = False
     # Authentication
     access_token_minutes: int = 60
     # Mail (aiosmtplib); the dev mail catcher listens on 127.0.0.1:8025

@@ -31,8 +31,11 @@ def transition(
     now: datetime,
     reason: str | None = None,
     payload: dict[str, Any] | None = None,
+    override: bool = False,
+    on_behalf: bool = False,
 ) -> TransitionResult:
-    """Fire `event_name` on `entity` with the effects of `service.effects`."""
+    """Fire `event_name` on `entity` with the effects of `service.effects` (`override` and `on_behalf`: see
+    `models.transition.transition`)."""
     return bound_transition(
         session,
         entity,
@@ -42,6 +45,8 @@ def transition(
         now=now,
         reason=reason,
         payload=payload,
+        override=override,
+        on_behalf=on_behalf,
         effects=EFFECTS,
     )
 

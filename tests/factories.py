@@ -24,8 +24,31 @@ from service.transitions import transition
 
 PROGRAMMES = Path(__file__).resolve().parent.parent / "programmes"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-# Inside Lanzhou 2022's declaration window (2022-05-31 .. 2022-08-30).
+# Inside Lanzhou 2022's declaration window (2022-05-31 .. 2022-08-30), which is also its review and contracting.
 DECLARATION_DAY = datetime(2022, 7, 1, 9, 0, tzinfo=SHANGHAI)
+ACCEPTANCE_DAY = datetime(2023, 9, 11, 9, 0, tzinfo=SHANGHAI)  # inside Lanzhou 2022's acceptance (09-05 .. 09-30)
+# The project events that belong to a dated phase of the programme (`guards.within_phase`).
+EVENT_PHASES = {
+    "select": "review",
+    "reject": "review",
+    "contract": "contracting",
+    "start": "implementation",
+    "accept": "acceptance",
+    "fail": "acceptance",
+}
+
+
+def in_phase(session: Session, entity: Any, event: str, preferred: datetime) -> datetime:
+    """`preferred`, or 09:00 on the first day of a project event's phase when `preferred` lies outside it."""
+    phase = EVENT_PHASES.get(event)
+    if phase is None or not isinstance(entity, Project):
+        return preferred
+    programme = session.get(Programme, entity.programme_id)
+    assert programme is not None
+    window = programme.parsed_spec().phases.window(phase)
+    if window.contains(preferred.astimezone(SHANGHAI).date()):
+        return preferred
+    return datetime.combine(window.start, datetime.min.time().replace(hour=9), tzinfo=SHANGHAI)
 
 
 def unique(prefix: str) -> str:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 10:06:11.035950
+Create Date: 2026-12-01 11:31:56.814417
 """
 
 from collections.abc import Sequence
@@ -141,6 +141,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_region_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_region_path'), ['path'], unique=False)
 
+    op.create_table('service_clock',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('set_to', models.columns.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('set_at', models.columns.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('set_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('sweeprun',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
@@ -494,6 +503,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sweeprun_kind'))
 
     op.drop_table('sweeprun')
+    op.drop_table('service_clock')
     with op.batch_alter_table('region', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_region_path'))
         batch_op.drop_index(batch_op.f('ix_region_parent_id'))

@@ -17,7 +17,7 @@ from models.errors import RoleNotAllowed
 from models.roles import ROLE_LABELS_ZH, Actor, Role
 from models.user import User
 from service.auth import PasswordChangeRequired, actor_of, user_from_token
-from service.clock import Clock
+from service.clock import Clock, service_now
 from service.errors import NotAuthenticated
 from service.settings import Settings
 
@@ -46,17 +46,25 @@ def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Sess
         yield session
 
 
-def get_now(clock: Annotated[Clock, Depends(get_clock)]) -> datetime:
+def get_wall_now(clock: Annotated[Clock, Depends(get_clock)]) -> datetime:
     return clock()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+WallClockDep = Annotated[datetime, Depends(get_wall_now)]  # signing in and token expiry only
+
+
+def get_now(session: SessionDep, settings: SettingsDep, clock: Annotated[Clock, Depends(get_clock)]) -> datetime:
+    """The service's time: the stored clock in simulation mode (`service.clock.service_now`)."""
+    return service_now(session, settings=settings, wall=clock)
+
+
 ClockDep = Annotated[datetime, Depends(get_now)]
 
 
 def get_signed_in_user(
-    session: SessionDep, settings: SettingsDep, now: ClockDep, token: Annotated[str | None, Depends(_bearer)]
+    session: SessionDep, settings: SettingsDep, now: WallClockDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> User:
     """The token's user, even one that still has to change its one-time password (only that route uses it)."""
     if not token:

@@ -8,6 +8,7 @@ from service.api.routes import (
     audit,
     bulletins,
     calendar,
+    clock,
     credit_records,
     dev_mail,
     experts,
@@ -30,6 +31,7 @@ api_router = APIRouter(responses=problem_responses(401, 403, 404, 409, 422))
 for module in (
     login,
     users,
+    clock,
     regions,
     programmes,
     organisations,

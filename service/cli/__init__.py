@@ -11,8 +11,7 @@ from models.database import make_engine
 from models.migrate import upgrade_database
 from service.auth import command_line_actor
 from service.cli import data, deadlines, mail, places, users
-from service.cli.running import AsWhom, database_session, echo_moves, echo_progress, refusals
-from service.clock import system_clock
+from service.cli.running import AsWhom, command_now, database_session, echo_moves, echo_progress, refusals
 from service.commands.programmes import ProgrammeLoad, load_programme
 from service.commands.uploads import Upload
 from service.settings import PROJECT_ROOT, get_settings
@@ -44,7 +43,7 @@ def load_programme_command(
             session,
             data=ProgrammeLoad(Upload(file.name, stream)),
             actor=command_line_actor(session, as_whom=as_whom),
-            now=system_clock(),
+            now=command_now(session),
             progress=echo_progress,
         )
     typer.echo(f"已载入：{loaded.name}（{loaded.code}）")
@@ -55,11 +54,14 @@ def load_programme_command(
 
 @app.command("seed-demo")
 def seed_demo_command() -> None:
-    """写入演示数据（兰州 2022 的社区、机构、社工与几个申报），已存在则跳过。"""
-    from service.demo import seed_demo
+    """写入演示数据（兰州 2022 的社区、机构、社工与几个申报），已存在则跳过；模拟模式下模拟时钟从演示日开始。"""
+    from service.demo import seed_demo, start_demo_clock
 
     with database_session() as session:
         typer.echo(seed_demo(session))
+        started = start_demo_clock(session, settings=get_settings(), actor=command_line_actor(session))
+        if started is not None:
+            typer.echo(f"模拟时钟从 {started:%Y-%m-%d %H:%M} 开始（市民政局可通过 POST /api/v1/clock 向前拨）")
 
 
 @app.command()

@@ -10,8 +10,7 @@ from sqlmodel import select
 from models.programme import Programme
 from models.programme_spec import ProgrammeSpec
 from service.auth import command_line_actor
-from service.cli.running import AsWhom, OrganisationCode, database_session, echo_progress, fail, refusals
-from service.clock import system_clock
+from service.cli.running import AsWhom, OrganisationCode, command_now, database_session, echo_progress, fail, refusals
 from service.commands.imports import ImportKind, WorkbookImport, import_file
 from service.commands.uploads import Upload
 from service.excel.exporting import export_audit_trail, export_rows
@@ -51,7 +50,7 @@ def import_command(
         actor = command_line_actor(session, as_whom=as_whom, credit_code=organisation)
         data = WorkbookImport(ImportKind(kind), Upload(file.name, stream))
         try:
-            result = import_file(session, data=data, actor=actor, now=system_clock(), progress=echo_progress)
+            result = import_file(session, data=data, actor=actor, now=command_now(session), progress=echo_progress)
         except ImportRejected as exc:
             fail("\n".join([f"{file.name}：{exc.message}", *(describe(error) for error in exc.errors)]))
     typer.echo(f"导入完成（{SHEET_TITLES[kind]}）：新增 {result.created} 条，更新 {result.updated} 条。")

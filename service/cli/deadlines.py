@@ -15,8 +15,7 @@ from models.programme import Programme
 from schedules.registry import JOBS, TIMEZONE
 from schedules.sweep import SweepProgress, sweep
 from service.auth import command_line_actor
-from service.cli.running import AsWhom, database_session, echo_moves, echo_progress, refusals
-from service.clock import system_clock
+from service.cli.running import AsWhom, command_now, database_session, echo_moves, echo_progress, refusals
 from service.commands.calendar import OfficialYearLoad, load_calendar_year
 from service.commands.uploads import Upload
 from service.settings import get_settings
@@ -52,9 +51,9 @@ def sweep_command(
 ) -> None:
     """执行一次节点督办：到期提醒与逾期升级（每个节点每一级只通知一次）。"""
     if direct:
-        now = system_clock()
-        day = _day(as_of) or shanghai_date(now)
         with database_session() as session:
+            now = command_now(session)
+            day = _day(as_of) or shanghai_date(now)
             result = sweep(session, as_of=day, now=now, batch_size=batch_size, after_batch=_echo_sweep_progress)
         _echo_sweep(
             as_of=day,
@@ -143,7 +142,7 @@ def calendar_load_command(
             session,
             data=OfficialYearLoad(Upload(file.name, stream)),
             actor=command_line_actor(session, as_whom=as_whom),
-            now=system_clock(),
+            now=command_now(session),
         )
     typer.echo(f"已载入 {loaded.year} 年节假日安排，重算 {len(loaded.moves)} 个暂定节点")
     echo_moves(loaded.moves)

@@ -8,8 +8,7 @@ import typer
 from sqlmodel import Session
 
 from models.database import make_engine
-from service.cli.running import echo_progress
-from service.clock import system_clock
+from service.cli.running import command_now, echo_progress
 from service.mail.catcher import catcher_dir, run_catcher
 from service.mail.dispatcher import DispatchOptions, DispatchReport, dispatch_due
 from service.mail.transport import SmtpConfig, SmtpPool
@@ -48,7 +47,7 @@ def dispatch(
         async with SmtpPool(SmtpConfig.from_settings(settings), size=connections) as pool:
             with Session(engine, expire_on_commit=False) as session:
                 return await dispatch_due(
-                    session, pool, options=options, now=system_clock(), after_batch=_echo_dispatch_progress
+                    session, pool, options=options, now=command_now(session), after_batch=_echo_dispatch_progress
                 )
 
     report = asyncio.run(run())

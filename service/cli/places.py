@@ -10,8 +10,7 @@ from pydantic import ValidationError
 from models.region import SETTLEMENT_LABELS_ZH, Settlement
 from models.region_tree import split_path
 from service.auth import command_line_actor
-from service.cli.running import AsWhom, database_session, fail, refusals
-from service.clock import system_clock
+from service.cli.running import AsWhom, command_now, database_session, fail, refusals
 from service.commands.regions import RegionCreate, RegionUpdate, add_region, edit_region, place_named
 from service.queries.places import RegionNode
 
@@ -45,7 +44,7 @@ def add_command(
             settlement=settlement,
             service_area_m2=service_area,
         )
-        added = add_region(session, data=data, actor=actor, now=system_clock())
+        added = add_region(session, data=data, actor=actor, now=command_now(session))
     _echo("已添加", added)
 
 
@@ -70,7 +69,7 @@ def edit_command(
             settlement=settlement,
             service_area_m2=service_area,
         )
-        edited = edit_region(session, region_id=place.id, data=data, actor=actor, now=system_clock())
+        edited = edit_region(session, region_id=place.id, data=data, actor=actor, now=command_now(session))
     _echo("已修改", edited)
 
 

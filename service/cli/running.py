@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated, NoReturn
 
 import typer
@@ -10,6 +11,7 @@ from sqlmodel import Session
 from models.database import make_engine, session_scope
 from models.errors import DomainError
 from schedules.replanning import NodeMove
+from service.clock import service_now
 from service.settings import get_settings
 
 # Who a command acts as: the same permission check as over HTTP decides whether it may.
@@ -30,6 +32,11 @@ def database_session() -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
+
+
+def command_now(session: Session) -> datetime:
+    """The service's time for a command: the wall clock, or the stored clock of a simulation."""
+    return service_now(session, settings=get_settings())
 
 
 @contextmanager

@@ -8,8 +8,7 @@ import typer
 
 from models.roles import ROLE_LABELS_ZH, Role
 from service.auth import command_line_actor
-from service.cli.running import AsWhom, database_session, fail, refusals
-from service.clock import system_clock
+from service.cli.running import AsWhom, command_now, database_session, fail, refusals
 from service.commands.uploads import Upload
 from service.commands.users import (
     AccountChange,
@@ -52,7 +51,7 @@ def create_user_command(
     )
     with refusals("创建失败："), database_session() as session:
         actor = command_line_actor(session, as_whom=as_whom)
-        user = create_account(session, data=data, actor=actor, now=system_clock())
+        user = create_account(session, data=data, actor=actor, now=command_now(session))
     typer.echo(f"已创建账号：{user.username}（{user.role_label}）")
     if user.one_time_password:
         typer.echo(f"一次性密码：{user.one_time_password}（仅显示这一次，首次登录须修改）")
@@ -66,7 +65,7 @@ def _on_account(act: Callable[..., Result], *, username: str, reason: str | None
     with refusals(refusal), database_session() as session:
         actor = command_line_actor(session, as_whom=as_whom)
         user_id = account_named(session, username=username)
-        return act(session, user_id=user_id, data=AccountChange(reason=reason), actor=actor, now=system_clock())
+        return act(session, user_id=user_id, data=AccountChange(reason=reason), actor=actor, now=command_now(session))
 
 
 def disable_command(username: Username, reason: Reason = None, as_whom: AsWhom = "admin") -> None:
@@ -95,7 +94,7 @@ def import_command(
     with refusals("导入失败："), database_session() as session, file.open("rb") as stream:
         actor = command_line_actor(session, as_whom=as_whom)
         try:
-            result = import_accounts(session, file=Upload(file.name, stream), actor=actor, now=system_clock())
+            result = import_accounts(session, file=Upload(file.name, stream), actor=actor, now=command_now(session))
         except ImportRejected as exc:
             fail("\n".join([f"{file.name}：{exc.message}", *(describe(error) for error in exc.errors)]))
     typer.echo(f"导入完成（登录账号）：新增 {result.created} 个。一次性密码仅显示这一次，首次登录须修改：")

@@ -25,6 +25,15 @@ class ActionRequest(BaseModel):
     expected_version: int = Field(description="读取时的版本号，防止覆盖他人的修改")
     reason: str | None = Field(default=None, description="理由（标明“须填理由”的操作必填）")
     payload: dict[str, Any] = Field(default_factory=dict, description="该操作的附加内容，格式见各操作的请求模型")
+    override_phase: bool = Field(
+        default=False,
+        description="越过阶段时间限制（如验收期外验收）：仅市民政局，须填理由，操作记录中注明越过的阶段",
+    )
+    on_behalf: bool = Field(
+        default=False,
+        description="代录纸质材料：区、市民政局代社工机构或社区录入其纸质报送的节点报告或确认意见（须本批次允许），"
+        "操作记录同时记下代录人与被代表方",
+    )
 
 
 def _request_model(resource: Resource, event: Event) -> type[BaseModel]:
@@ -89,6 +98,8 @@ def fire_action(
         now=now,
         reason=request.reason,
         payload=request.payload,
+        override=request.override_phase,
+        on_behalf=request.on_behalf,
     )
     if isinstance(result.payload, NodeReportPayload):
         _check_attachments(result.payload.attachments, entity_id, files_dir)  # a refusal rolls the transition back

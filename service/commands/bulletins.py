@@ -69,7 +69,23 @@ def programmes_due(session: Session, period: Period) -> list[str]:
     return list(session.exec(due).all())
 
 
-def bulletins_due(session: Session, today: date) -> tuple[Period | None, list[str]]:
-    """What the quarterly schedule publishes today: nothing but on a quarter's first working day."""
-    period = quarter_due(calendar_from_db(session), today)
-    return period, ([] if period is None else programmes_due(session, period))
+def quarters_due(calendar: WorkingCalendar, *, since: date, until: date) -> list[Period]:
+    """The quarters whose bulletin fell due after `since` up to `until`: a quarter's first working day lies there."""
+    found, day = [], date(since.year, 3 * ((since.month - 1) // 3) + 1, 1)
+    while day <= until:
+        first_working_day = calendar.add_working_days(day, 0)
+        period = quarter_due(calendar, first_working_day)
+        if period is not None and since < first_working_day <= until:
+            found.append(period)
+        day = date(day.year + (day.month + 3 > 12), (day.month + 2) % 12 + 1, 1)
+    return found
+
+
+def bulletins_due(session: Session, today: date, *, since: date | None = None) -> list[tuple[Period, list[str]]]:
+    """What the quarterly schedule publishes: the quarters due after `since` (default: due today only), each with
+    the programmes that had nodes due in it. A run after the clock was set forward, or after downtime, catches up."""
+    since = today - timedelta(days=1) if since is None else since
+    return [
+        (period, programmes_due(session, period))
+        for period in quarters_due(calendar_from_db(session), since=since, until=today)
+    ]

@@ -142,9 +142,11 @@ def reset_password(
 
 
 def change_own_password(
-    session: Session, *, user: User, data: PasswordChange, settings: Settings, now: datetime
+    session: Session, *, user: User, data: PasswordChange, settings: Settings, now: datetime, wall_now: datetime
 ) -> Token:
-    """The old password proves it is the user; every earlier token stops working, so a new one is given. Committed."""
+    """The old password proves it is the user; every earlier token stops working, so a new one is given. Committed.
+
+    The audit row carries the service's time `now`; the new token expires by the wall clock (`wall_now`)."""
     if not verify_password(data.old_password, user.hashed_password):
         raise InvalidInput("原密码不正确")
     if data.new_password == data.old_password:
@@ -152,7 +154,7 @@ def change_own_password(
     set_password(user, password=data.new_password, one_time=False)
     _audit(session, user, CHANGE_PASSWORD, actor=actor_of(user), now=now, from_state=user.state)
     session.commit()
-    return issue_token(user, settings=settings, now=now)
+    return issue_token(user, settings=settings, now=wall_now)
 
 
 def list_accounts(

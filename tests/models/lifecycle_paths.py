@@ -59,7 +59,9 @@ def first_role(lifecycle: Any, event: str) -> Role:
 def drive_project(session: Session, cast: Cast, events: list[str], *, close_nodes: bool = True) -> None:
     """Fire the events in order; after `start`, close every node so that final evaluation may begin."""
     for event in events:
-        now = IMPLEMENTATION_DAY if event not in ("submit", "withdraw") else DECLARATION_DAY
+        now = factories.in_phase(
+            session, cast.project, event, IMPLEMENTATION_DAY if event not in ("submit", "withdraw") else DECLARATION_DAY
+        )
         fire(session, cast.project, event, cast.actor(first_role(PROJECT, event)), now=now, lifecycle="project")
         if event == "start" and close_nodes:
             for node in factories.nodes(session, cast.project):

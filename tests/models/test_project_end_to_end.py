@@ -85,7 +85,7 @@ def test_lanzhou_project_from_declaration_to_acceptance(session: Session) -> Non
     ]
 
     act(project, "begin_final_evaluation", Role.DISTRICT_BUREAU)
-    act(project, "accept", Role.CITY_COORDINATOR)
+    act(project, "accept", Role.CITY_COORDINATOR, now=factories.ACCEPTANCE_DAY)
     assert (project.state, project.version) == ("accepted", 9)
 
     story = session.exec(

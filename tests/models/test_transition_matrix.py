@@ -9,6 +9,7 @@ from models.errors import EventNotAllowedInState
 from models.lifecycles import NODE, PROJECT, REVIEW_ASSIGNMENT
 from models.statemachine import Lifecycle
 from service.transitions import transition
+from tests import factories
 from tests.database_snapshot import row_counts
 from tests.factories import GOOD_PAYLOADS as FACTORY_PAYLOADS
 from tests.models import lifecycle_paths as paths
@@ -65,7 +66,12 @@ def test_each_event_from_state(session: Session, lifecycle: Lifecycle, state: st
                     event.name,
                     actor=actor,
                     expected_version=entity.version,
-                    now=paths.IMPLEMENTATION_DAY if event.name not in ("submit", "withdraw") else paths.DECLARATION_DAY,
+                    now=factories.in_phase(
+                        session,
+                        entity,
+                        event.name,
+                        paths.IMPLEMENTATION_DAY if event.name not in ("submit", "withdraw") else paths.DECLARATION_DAY,
+                    ),
                     reason="理由",
                     payload=GOOD_PAYLOADS.get((lifecycle.name, event.name), {}),
                 ).entity

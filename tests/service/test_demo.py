@@ -2,10 +2,13 @@
 
 from sqlmodel import Session, select
 
+from models.dates import shanghai_date
 from models.project import Project
-from models.roles import Role
+from models.roles import Actor, Role
 from service.auth import authenticate
-from service.demo import DEMO_PASSWORD, seed_demo
+from service.clock import service_now
+from service.demo import DEMO_DAY, DEMO_PASSWORD, seed_demo, start_demo_clock
+from service.settings import Settings
 from tests import factories
 from tests.database_snapshot import row_counts
 
@@ -22,3 +25,15 @@ def test_demo_data_is_real_and_idempotent(session: Session) -> None:
     before = row_counts(session)
     assert seed_demo(session) == "演示数据已存在，跳过。"
     assert row_counts(session) == before
+
+
+def test_in_simulation_mode_the_demo_clock_starts_on_the_demo_day_once(session: Session) -> None:
+    factories.lanzhou(session)
+    seed_demo(session)
+    admin = Actor("admin", Role.ADMIN)
+    wall = Settings(simulated_clock=False)
+    assert start_demo_clock(session, settings=wall, actor=admin) is None  # the wall clock's service: untouched
+    simulated = Settings(simulated_clock=True)
+    assert start_demo_clock(session, settings=simulated, actor=admin) == DEMO_DAY
+    assert start_demo_clock(session, settings=simulated, actor=admin) is None  # a set clock is left as it is
+    assert shanghai_date(service_now(session, settings=simulated)) == DEMO_DAY.date()

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
-from service.api.deps import ClockDep, SessionDep, SettingsDep
+from service.api.deps import SessionDep, SettingsDep, WallClockDep
 from service.auth import Token, log_in
 
 router = APIRouter(tags=["login"])
@@ -13,6 +13,6 @@ router = APIRouter(tags=["login"])
 
 @router.post("/login/access-token")
 def login_access_token(
-    session: SessionDep, settings: SettingsDep, now: ClockDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    session: SessionDep, settings: SettingsDep, now: WallClockDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> Token:
     return log_in(session, username=form.username, password=form.password, settings=settings, now=now)

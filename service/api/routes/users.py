@@ -7,7 +7,16 @@ from fastapi import APIRouter, Depends, UploadFile, status
 from models.authority import roles_for
 from models.lifecycles import ACCOUNT_REGISTER
 from models.roles import Actor, Role
-from service.api.deps import ClockDep, CurrentActor, CurrentUser, SessionDep, SettingsDep, SignedInUser, require_roles
+from service.api.deps import (
+    ClockDep,
+    CurrentActor,
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    SignedInUser,
+    WallClockDep,
+    require_roles,
+)
 from service.api.params import EntityId, PageNumber, PageSize
 from service.api.problems import problem_responses
 from service.auth import Token, UserPublic, user_public
@@ -41,10 +50,15 @@ def read_me(user: CurrentUser) -> UserPublic:
 
 @router.post("/me/password")
 def change_my_password(
-    session: SessionDep, settings: SettingsDep, now: ClockDep, user: SignedInUser, data: PasswordChange
+    session: SessionDep,
+    settings: SettingsDep,
+    now: ClockDep,
+    wall_now: WallClockDep,
+    user: SignedInUser,
+    data: PasswordChange,
 ) -> Token:
     """修改本人密码（须填原密码）：此前签发的登录凭据全部失效，返回新的凭据；一次性密码也在此修改。"""
-    return change_own_password(session, user=user, data=data, settings=settings, now=now)
+    return change_own_password(session, user=user, data=data, settings=settings, now=now, wall_now=wall_now)
 
 
 @router.get("")

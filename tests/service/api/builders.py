@@ -63,11 +63,22 @@ class Api:
         token = create_access_token(user, settings=self.settings, now=self.clock())
         return {"Authorization": f"Bearer {token}"}
 
+    def act(self, who: User, resource: str, entity_id: int, event: str, **body: Any) -> Any:
+        """Read the entity's version as `who`, then fire `event` with it: what a client does."""
+        fresh = self.client.get(f"/api/v1/{resource}/{entity_id}", headers=self.headers(who)).json()
+        return self.client.post(
+            f"/api/v1/{resource}/{entity_id}/actions/{event}",
+            headers=self.headers(who),
+            json={"expected_version": fresh["version"], **body},
+        )
+
 
 @contextmanager
-def api_on(connection: Connection, files_dir: Path, now: datetime) -> Iterator[Api]:
+def api_on(connection: Connection, files_dir: Path, now: datetime, **settings_given: Any) -> Iterator[Api]:
     """The app with its sessions on `connection`: their commits become savepoints of the test's transaction."""
-    settings = Settings(secret_key="test-secret-" + uuid.uuid4().hex, files_dir=files_dir, scheduler_enabled=False)
+    settings = Settings(
+        secret_key="test-secret-" + uuid.uuid4().hex, files_dir=files_dir, scheduler_enabled=False, **settings_given
+    )
     clock = FakeClock(now)
     app = create_app(settings=settings, engine=connection.engine, clock=clock)
 
@@ -92,7 +103,7 @@ def user(session: Session, role: Role, **scope: Any) -> User:
     )
 
 
-def city_programme(session: Session, *, blind: bool = False) -> Programme:
+def city_programme(session: Session, *, blind: bool = False, paper_entry: bool = False) -> Programme:
     """Lanzhou 2022's rules over a city of its own, so that its regions are out of every other side's scope."""
     spec = read_programme_file(factories.PROGRAMMES / "lanzhou-2022.yaml")
     spec = spec.model_copy(
@@ -100,6 +111,7 @@ def city_programme(session: Session, *, blind: bool = False) -> Programme:
             "code": f"city-{uuid.uuid4().hex[:8]}",
             "region": RegionSpec(name=factories.unique("市"), level="city", subdivisions=spec.region.subdivisions),
             "rubric": spec.rubric.model_copy(update={"blind": blind}),
+            "paper_entry": paper_entry,
         }
     )
     return install_programme(session, spec, now=factories.DECLARATION_DAY)

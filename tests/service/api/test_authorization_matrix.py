@@ -24,6 +24,7 @@ from models.lifecycles import (
     BULLETIN_REGISTER,
     BY_NAME,
     CALENDAR_REGISTER,
+    CLOCK_REGISTER,
     CREDIT_REGISTER,
     EXPERT_REGISTER,
     NOTICE_REGISTER,
@@ -36,6 +37,7 @@ from models.lifecycles import (
     declared_actions,
 )
 from models.roles import Role
+from models.service_clock import ADVANCE_CLOCK
 from models.statemachine import Event
 from schedules.bulletin import parse_period, publish_bulletin
 from service.app import create_app
@@ -486,6 +488,11 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("GET", f"{V1}/imports/{{kind}}/template"): Endpoint(
         everyone(), lambda w, t, kind: {"path": {"kind": kind}}, variants=kinds.KINDS
     ),
+    ("GET", f"{V1}/clock"): Endpoint(everyone(), lambda w, t, _: {}),
+    ("POST", f"{V1}/clock"): Endpoint(  # the matrix's service lives on the wall clock: a declared role gets 409
+        declared(CLOCK_REGISTER, ADVANCE_CLOCK, 409, out_hidden=frozenset()),
+        lambda w, t, _: {"json": {"to": "2099-01-01T09:00:00+08:00", "expected_version": 0}},
+    ),
     ("GET", f"{V1}/bulletins"): Endpoint(
         rule(200, frozenset({C, D, S}), out_hidden=frozenset()),
         lambda w, t, _: {"params": {"programme_id": t.programme.id}},
@@ -525,6 +532,7 @@ API_ROUTES = sorted(
 )
 
 
+PAST_THE_PERMISSION_CHECK = ("stale_version", "event_not_allowed_in_state", "clock.not_simulated")
 ACTIONS_ROUTE = ("POST", f"{V1}/{{resource}}/{{entity_id}}/actions/{{event}}")
 # The HTTP entry point of each declared action that is not a transition (those all go through ACTIONS_ROUTE).
 ENTRY_POINTS: dict[tuple[str, str], tuple[str, str]] = {
@@ -548,6 +556,7 @@ ENTRY_POINTS: dict[tuple[str, str], tuple[str, str]] = {
     ("credit_record", "lift"): ("POST", f"{V1}/credit-records/blacklist/{{entry_id}}/lift"),
     ("region", "add"): ("POST", f"{V1}/regions"),
     ("region", "edit"): ("PATCH", f"{V1}/regions/{{region_id}}"),
+    ("service_clock", "advance"): ("POST", f"{V1}/clock"),
 }
 
 
@@ -621,8 +630,8 @@ def test_cells(world: World, method: str, path: str) -> None:
                     )
                 elif expected >= 400:
                     assert response.headers["content-type"] == "application/problem+json"
-                    if expected == 409:  # past the permission check: stopped by the state or the version
-                        assert response.json()["code"] in ("stale_version", "event_not_allowed_in_state")
+                    if expected == 409:  # past the permission check: stopped by the state, the version or the mode
+                        assert response.json()["code"] in PAST_THE_PERMISSION_CHECK
         anonymous = _send(world, method, path, endpoint.request(world, world.a, variant), {})
         if anonymous.status_code != endpoint.anonymous:
             wrong.append(f"anonymous {variant or ''}: expected {endpoint.anonymous}, got {anonymous.status_code}")

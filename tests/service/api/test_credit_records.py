@@ -33,15 +33,6 @@ def _coordinator(session: Session, cast: factories.Cast) -> User:
     return new_user(session, Role.CITY_COORDINATOR, region_id=cast.programme.region_id)
 
 
-def _act(api: Api, who: User, project: Any, event: str, **body: Any) -> Any:
-    fresh = api.client.get(f"{V1}/projects/{project.id}", headers=api.headers(who)).json()
-    return api.client.post(
-        f"{V1}/projects/{project.id}/actions/{event}",
-        headers=api.headers(who),
-        json={"expected_version": fresh["version"], **body},
-    )
-
-
 def _blacklist(organisation_id: int, **period: Any) -> dict[str, Any]:
     return {
         "kind": "blacklist",
@@ -83,7 +74,7 @@ def test_a_penalty_entered_through_the_api_fails_eligibility_review(session: Ses
     cast = factories.cast(session)
     coordinator = _coordinator(session, cast)
     organisation = new_user(session, Role.ORGANISATION, organisation_id=cast.organisation.id)
-    assert _act(api, organisation, cast.project, "submit").status_code == 200
+    assert api.act(organisation, "projects", cast.project.id, "submit").status_code == 200
     penalty = {
         "kind": "penalty",
         "organisation_id": cast.organisation.id,
@@ -97,7 +88,7 @@ def test_a_penalty_entered_through_the_api_fails_eligibility_review(session: Ses
     inspection = {"kind": "inspection", "organisation_id": cast.organisation.id, "year": 2021, "result": "failed"}
     assert api.client.post(RECORDS, headers=api.headers(coordinator), json=inspection).status_code == 201
 
-    refused = _act(api, coordinator, cast.project, "confirm_eligibility")
+    refused = api.act(coordinator, "projects", cast.project.id, "confirm_eligibility")
     assert refused.status_code == 422, refused.text
     detail = refused.json()["detail"]
     assert "受登记管理机关处罚的记录（1 次）" in detail and "年检不合格（2021 年）" in detail
@@ -118,7 +109,7 @@ def test_a_blacklisted_organisation_cannot_declare_or_submit_until_the_entry_is_
 
     declared = api.client.post(f"{V1}/projects", headers=api.headers(organisation), json=_declaration(session, cast))
     assert declared.status_code == 422 and "已被列入黑名单" in declared.json()["detail"], declared.text
-    submitted = _act(api, organisation, cast.project, "submit")
+    submitted = api.act(organisation, "projects", cast.project.id, "submit")
     assert submitted.status_code == 422 and "不能申报试点项目：借用无关人员资质冒名顶替" in submitted.json()["detail"]
     session.expire_all()
     shown = state_view(PROJECT, cast.project, cast.actor(Role.ORGANISATION), now=DECLARATION_DAY)["allowed_actions"]
@@ -134,7 +125,7 @@ def test_a_blacklisted_organisation_cannot_declare_or_submit_until_the_entry_is_
     twice = api.client.post(lift, headers=api.headers(coordinator), json={"reason": "再次解除"})
     assert twice.status_code == 409
 
-    assert _act(api, organisation, cast.project, "submit").status_code == 200
+    assert api.act(organisation, "projects", cast.project.id, "submit").status_code == 200
     declared = api.client.post(f"{V1}/projects", headers=api.headers(organisation), json=_declaration(session, cast))
     assert declared.status_code == 201, declared.text
     listed = api.client.get(
@@ -160,7 +151,7 @@ def test_an_entry_out_of_its_period_no_longer_binds(session: Session, api: Api) 
     future = _blacklist(cast.organisation.id, starts_on=(TODAY + timedelta(days=1)).isoformat())
     for body in (ended, future):
         assert api.client.post(RECORDS, headers=api.headers(coordinator), json=body).status_code == 201
-    assert _act(api, organisation, cast.project, "submit").status_code == 200
+    assert api.act(organisation, "projects", cast.project.id, "submit").status_code == 200
     reversed_period = _blacklist(cast.organisation.id, starts_on="2022-01-01", ends_on="2021-01-01")
     refused = api.client.post(RECORDS, headers=api.headers(coordinator), json=reversed_period)
     assert refused.status_code == 422 and "不能早于开始日期" in refused.json()["detail"]
@@ -201,8 +192,8 @@ def test_failing_acceptance_writes_the_credit_record_with_the_failure(session: S
     cast = factories.cast(session)
     paths.drive_project(session, cast, paths.TO_IN_PROGRESS + ["begin_final_evaluation"])
     coordinator = _coordinator(session, cast)
-    api.clock.now = paths.IMPLEMENTATION_DAY
-    failed = _act(api, coordinator, cast.project, "fail", reason="服务目标未达成，资金使用不规范")
+    api.clock.now = factories.ACCEPTANCE_DAY
+    failed = api.act(coordinator, "projects", cast.project.id, "fail", reason="服务目标未达成，资金使用不规范")
     assert failed.status_code == 200, failed.text
     listed = api.client.get(
         RECORDS, headers=api.headers(coordinator), params={"organisation_id": cast.organisation.id}
