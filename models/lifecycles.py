@@ -481,6 +481,15 @@ CREDIT_REGISTER = Register(
         Creation("lift", "解除黑名单", COORDINATOR | ADMIN, needs_reason=True, who="市民政局"),
     ),
 )
+# An expert's calendar feed of its open reviews (`service/commands/calendar_feeds.py`): its own only.
+CALENDAR_FEED_REGISTER = Register(
+    "calendar_feed",
+    "评审日历订阅",
+    (
+        Creation("issue", "订阅评审日历", EXPERT, who="评审专家"),
+        Creation("revoke", "取消评审日历订阅", EXPERT, who="评审专家"),
+    ),
+)
 # The stored clock of a demo or simulation (`models.service_clock`): set forward by the coordinator only.
 CLOCK_REGISTER = Register(
     CLOCK_ENTITY,
@@ -510,6 +519,7 @@ REGISTERS: tuple[Register, ...] = (
     REGION_REGISTER,
     CREDIT_REGISTER,
     CLOCK_REGISTER,
+    CALENDAR_FEED_REGISTER,
 )
 _BY_TABLE: dict[type, Lifecycle] = {Project: PROJECT, Node: NODE, ReviewAssignment: REVIEW_ASSIGNMENT}
 BY_NAME: dict[str, Lifecycle] = {lifecycle.name: lifecycle for lifecycle in LIFECYCLES}

@@ -13,11 +13,14 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from models.audit import AuditEvent, record_audit
+from models.authority import authorize
 from models.errors import OutOfScope, RoleNotAllowed
-from models.roles import Actor, Role
+from models.lifecycles import CALENDAR_FEED_REGISTER
+from models.roles import Actor
 from models.user import User
 
 FEED_ISSUED, FEED_REVOKED = "calendar_feed_issued", "calendar_feed_revoked"
+ISSUE, REVOKE = "issue", "revoke"
 FEED_PATH = "/api/v1/review-assignments/calendar-feed"
 _ACCOUNT = "user"
 
@@ -31,7 +34,7 @@ def issue_calendar_feed(
     session: Session, *, user: User, actor: Actor, secret_key: str, public_url: str, now: datetime
 ) -> CalendarFeed:
     """A new feed URL for the signed-in expert; the one issued before stops working."""
-    _refuse_unless_expert(user)
+    _refuse_unless_expert(session, user, actor, ISSUE)
     audit = _record(session, user, FEED_ISSUED, actor=actor, now=now)
     session.flush()
     assert user.id is not None and audit.id is not None
@@ -42,7 +45,7 @@ def issue_calendar_feed(
 
 def revoke_calendar_feed(session: Session, *, user: User, actor: Actor, now: datetime) -> None:
     """The signed-in expert's feed URL stops working; a new one may be issued later."""
-    _refuse_unless_expert(user)
+    _refuse_unless_expert(session, user, actor, REVOKE)
     _record(session, user, FEED_REVOKED, actor=actor, now=now)
     session.commit()
 
@@ -77,8 +80,10 @@ def _signature(secret_key: str, user_id: int, audit_id: int) -> str:
     return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
-def _refuse_unless_expert(user: User) -> None:
-    if user.role is not Role.EXPERT or user.expert_id is None:
+def _refuse_unless_expert(session: Session, user: User, actor: Actor, action: str) -> None:
+    """Who may is `CALENDAR_FEED_REGISTER`; an expert account must also name its expert."""
+    authorize(session, actor=actor, subject=CALENDAR_FEED_REGISTER, action=action)
+    if user.expert_id is None:
         raise RoleNotAllowed("只有评审专家可以订阅自己的评审日历")
 
 

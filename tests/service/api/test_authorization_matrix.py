@@ -23,6 +23,7 @@ from models.lifecycles import (
     ATTACHMENT_REGISTER,
     BULLETIN_REGISTER,
     BY_NAME,
+    CALENDAR_FEED_REGISTER,
     CALENDAR_REGISTER,
     CLOCK_REGISTER,
     CREDIT_REGISTER,
@@ -474,11 +475,11 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         rule(200, frozenset({C, E})), lambda w, t, _: {"path": {"assignment_id": t.assignment.id}}
     ),
     ("POST", f"{V1}/review-assignments/calendar-feed"): Endpoint(
-        lambda role, scope, _: 201 if role is E else 403,
+        declared(CALENDAR_FEED_REGISTER, "issue", 201, out_hidden=frozenset()),
         lambda w, t, _: {},  # an expert's own feed only
     ),
     ("DELETE", f"{V1}/review-assignments/calendar-feed"): Endpoint(
-        lambda role, scope, _: 204 if role is E else 403, lambda w, t, _: {}
+        declared(CALENDAR_FEED_REGISTER, "revoke", 204, out_hidden=frozenset()), lambda w, t, _: {}
     ),
     ("GET", f"{V1}/review-assignments/calendar-feed/{{token}}"): Endpoint(
         lambda role, scope, _: 200,
@@ -557,6 +558,8 @@ ENTRY_POINTS: dict[tuple[str, str], tuple[str, str]] = {
     ("region", "add"): ("POST", f"{V1}/regions"),
     ("region", "edit"): ("PATCH", f"{V1}/regions/{{region_id}}"),
     ("service_clock", "advance"): ("POST", f"{V1}/clock"),
+    ("calendar_feed", "issue"): ("POST", f"{V1}/review-assignments/calendar-feed"),
+    ("calendar_feed", "revoke"): ("DELETE", f"{V1}/review-assignments/calendar-feed"),
 }
 
 
