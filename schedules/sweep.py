@@ -146,7 +146,7 @@ def sweep_batch(
             outcome.paused += row.nodes
         else:
             keys.append((row.programme_id, row.due_date, row.next_rung_index))
-    if outcome.retired:  # rare: closing a node or a project clears its rung; this catches the rest
+    if outcome.retired:  # a closed node or a stopped project keeps its rung date until a sweep retires it here
         outcome.retired = node_rungs.retire(session, ids, as_of)
     if not keys:
         return outcome
