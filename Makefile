@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install run test lint lock bench diagrams clean initial-migration
+.PHONY: install run test fuzz lint lock bench diagrams clean initial-migration
 
 # Every dependency at the exact version in constraints.txt: a fresh machine installs what was tested.
 $(BIN)/.installed: pyproject.toml constraints.txt
@@ -22,11 +22,17 @@ run: install
 	$(BIN)/sanshe load-programme programmes/lanzhou-2022.yaml
 	$(BIN)/sanshe load-programme programmes/anhui-2017.yaml
 	SANSHE_SIMULATED_CLOCK=true $(BIN)/sanshe seed-demo
-	SANSHE_SIMULATED_CLOCK=true $(BIN)/sanshe up
+	SANSHE_MODE=dev SANSHE_SIMULATED_CLOCK=true $(BIN)/sanshe up
 
 test: install
 	@mkdir -p var
 	$(BIN)/pytest
+
+# schemathesis at length: every phase for both roles, FUZZ_EXAMPLES examples an operation (`make test` runs it bounded).
+FUZZ_EXAMPLES ?= 200
+fuzz: install
+	@mkdir -p var
+	SANSHE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/service/api/test_openapi_conformance.py
 
 lint: install
 	$(BIN)/ruff check .
@@ -46,6 +52,7 @@ bench: install
 	$(BIN)/python -m benchmarks.sweep
 	$(BIN)/python -m benchmarks.api
 	$(BIN)/python -m benchmarks.mail
+	$(BIN)/python -m benchmarks.zip_bomb
 
 diagrams: install
 	$(BIN)/python -m models.diagrams --write README.md

@@ -7,6 +7,7 @@ from models.audit import AuditEvent
 from models.calendar_override import CalendarOverride, OfficialCalendarYear
 from models.escalation import EscalationClaim, SweepRun
 from models.expert import Expert, ExpertConflict
+from models.login_attempt import LoginFailure
 from models.node import Node, NodeReportVersion
 from models.organisation import AnnualInspection, CreditEntry, Organisation, Penalty
 from models.outbox import OutboxMessage
@@ -27,6 +28,7 @@ __all__ = [
     "EscalationClaim",
     "Expert",
     "ExpertConflict",
+    "LoginFailure",
     "Node",
     "NodeReportVersion",
     "OfficialCalendarYear",

@@ -4,12 +4,12 @@ A wrong shape is refused with the field named in Chinese; the rules that need th
 (the rubric's ranges, a later due date, the number of policy documents) stay guards in `models.guards`.
 """
 
-from datetime import date
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from models.errors import DomainError
+from models.input_policy import MAX_INT, MULTI_LINE, ONE_LINE, Day, length
 from models.validation_messages import in_chinese
 
 MAX_TEXT = 5000
@@ -20,16 +20,11 @@ MAX_ITEMS = 50
 P = TypeVar("P", bound=BaseModel)
 
 
-def _bounded(max_length: int, *, min_length: int = 1) -> StringConstraints:
-    """Text PostgreSQL can store (no NUL), stripped of surrounding blanks; non-blank unless `min_length=0`."""
-    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=r"^[^\x00]*$")
-
-
-Summary = Annotated[str, _bounded(MAX_TEXT)]
-Opinion = Annotated[str, _bounded(2000)]
-Comment = Annotated[str, _bounded(2000, min_length=0)]
-PathText = Annotated[str, _bounded(MAX_PATH)]
-Code = Annotated[str, _bounded(40)]
+Summary = Annotated[str, length(MAX_TEXT, min_length=1), MULTI_LINE]
+Opinion = Annotated[str, length(2000, min_length=1), MULTI_LINE]
+Comment = Annotated[str, length(2000), MULTI_LINE]
+PathText = Annotated[str, length(MAX_PATH, min_length=1), ONE_LINE]
+Code = Annotated[str, length(40, min_length=1), ONE_LINE]
 Score = Annotated[StrictInt, Field(ge=0, le=1000)]
 
 
@@ -74,7 +69,7 @@ class ReviewScoresPayload(Payload):
 class DueDatePayload(Payload):
     """延期：新的截止日期，须晚于原截止日期。"""
 
-    due_date: date = Field(description="新的截止日期（YYYY-MM-DD）；遇节假日顺延至下一个工作日")
+    due_date: Day = Field(description="新的截止日期（YYYY-MM-DD）；遇节假日顺延至下一个工作日")
 
 
 class AcceptancePayload(Payload):
@@ -88,7 +83,7 @@ class AcceptancePayload(Payload):
 class AssignmentPayload(Payload):
     """分配评审任务：受邀的专家。"""
 
-    expert_id: int = Field(ge=1, description="评审专家编号")
+    expert_id: int = Field(ge=1, le=MAX_INT, description="评审专家编号")
 
 
 class InvalidPayload(DomainError):
@@ -110,6 +105,7 @@ _MORE_ZH = {  # what `in_chinese` does not say yet
     "model_type": "应为对象",
     "model_attributes_type": "应为对象",
     "dict_type": "应为对象（键: 值）",
+    "string_unicode": "含有无法保存的字符",
 }
 
 

@@ -72,13 +72,17 @@ class Ladder:
         """Rungs due by `as_of` from `index` on, and the rung that comes next.
 
         A sweep that missed days catches up on every late rung; a reminder whose due date has already
-        passed is skipped, since the first late rung says more.
+        passed is skipped, since the first late rung says more. A rung whose day lies past the last year a date
+        can hold (a due date stored before input dates were bounded) never fires: it does not stop the sweep.
         """
         firing: list[LadderRung] = []
         while index < len(self.rungs):
             rung = self.rungs[index]
-            day = self.fires_on(rung, due, calendar)
-            if day > as_of:
+            try:
+                day: date | None = self.fires_on(rung, due, calendar)
+            except (ValueError, OverflowError):  # "year 10000 is out of range": counting past date.max
+                day = None
+            if day is None or day > as_of:
                 return firing, index, day
             if not (rung.is_reminder and as_of > due):
                 firing.append(rung)

@@ -11,17 +11,18 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagge
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
-from sqlmodel import select
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.database import make_engine
-from models.programme import Programme
 from schedules.heartbeat import last_sweep, sweep_is_stale
 from schedules.runner import start_scheduler
+from service.api.body_limit import install_body_limit
 from service.api.deps import ClockDep, SessionDep
 from service.api.problems import install_problem_handlers
 from service.api.router import API_PREFIX, api_router
 from service.clock import Clock, system_clock
-from service.settings import Settings, get_settings
+from service.settings import Settings, get_settings, refuse_unsafe_settings
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, c
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        refuse_unsafe_settings(settings)  # production will not start with a default or short signing key
         if engine is None:
             app.state.engine = make_engine(settings.database_url)
         scheduler = None
@@ -58,20 +60,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, c
     if engine is not None:
         app.state.engine = engine
     install_problem_handlers(app)
-    app.include_router(api_router, prefix=API_PREFIX)
+    app.include_router(api_router(dev=settings.mode == "dev"), prefix=API_PREFIX)
+    install_body_limit(app)  # inside SecurityHeaders, so that its refusals carry the headers too
+    app.add_middleware(SecurityHeaders)
     _install_docs(app)
 
     @app.get("/health")
     def health(session: SessionDep, now: ClockDep) -> dict[str, Any]:
-        """Liveness plus the sweep's heartbeat: a stale sweep means deadlines are not being enforced."""
+        """Liveness plus the sweep's heartbeat (a stale sweep: deadlines go unenforced); no data, anyone may ask."""
         session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-        codes = session.exec(select(Programme.code).order_by(Programme.code)).all()
         sweep = last_sweep(session)
         stale = sweep_is_stale(sweep, now)
         return {
             "status": "degraded" if stale else "ok",
             "database": "ok",
-            "programmes": list(codes),
             "last_sweep": None
             if sweep is None
             else {
@@ -85,6 +87,30 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, c
         }
 
     return app
+
+
+class SecurityHeaders:
+    """No answer sniffed into another type; no API answer (a token, personal data) kept by a browser or proxy."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        api = scope["path"].removeprefix(scope.get("root_path", "")).startswith(API_PREFIX)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                if api:
+                    headers.setdefault("Cache-Control", "no-store")
+                    headers.setdefault("Pragma", "no-cache")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _install_docs(app: FastAPI) -> None:

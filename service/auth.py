@@ -1,5 +1,7 @@
 """Passwords (argon2), access tokens (JWT) and the actor a signed-in user (or the command line) acts as."""
 
+import logging
+import math
 import secrets
 from datetime import datetime, timedelta
 
@@ -9,14 +11,30 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
+from models.audit import record_audit
 from models.errors import DomainError
 from models.expert import Expert
+from models.lifecycles import ACCOUNT_REGISTER
+from models.login_attempt import (
+    ALLOWED_FAILURES,
+    FailureKey,
+    account_key,
+    address_key,
+    count_attempt,
+    failures_of,
+    forget_failures,
+    seconds_to_wait,
+    wait_after,
+    withdraw_attempt,
+)
 from models.organisation import Organisation
 from models.region import Region
 from models.roles import ROLE_LABELS_ZH, Actor, Role
 from models.user import User
 from service.errors import Duplicate, InvalidInput, NotAuthenticated
 from service.settings import Settings
+
+log = logging.getLogger(__name__)
 
 ALGORITHM = "HS256"
 MIN_PASSWORD_LENGTH = 8
@@ -39,6 +57,8 @@ SCOPE_FIELD: dict[Role, str | None] = {
     Role.EXPERT: "expert_id",
     Role.ADMIN: None,
 }
+# In the account's audit trail: a failed sign-in after which the account's next attempt must wait.
+SIGN_IN_DELAYED = "sign_in_delayed"
 
 
 class PasswordChangeRequired(DomainError):
@@ -46,6 +66,18 @@ class PasswordChangeRequired(DomainError):
 
     code = "password_change_required"
     status = 403
+
+
+class TooManySignInFailures(DomainError):
+    """Too many failed sign-ins for the name or from the address; said alike whether or not the name exists."""
+
+    code = "too_many_sign_in_failures"
+    status = 429
+
+    def __init__(self, seconds: int) -> None:
+        wait = f"{seconds} 秒" if seconds < 60 else f"{math.ceil(seconds / 60)} 分钟"
+        super().__init__(f"登录失败次数过多，请 {wait}后再试")
+        self.headers = {"Retry-After": str(seconds)}
 
 
 def hash_password(password: str) -> str:
@@ -112,12 +144,15 @@ def command_line_actor(session: Session, *, as_whom: str = Role.ADMIN.value, cre
 def authenticate(session: Session, *, username: str, password: str) -> User | None:
     """The enabled user with this name and password, or None."""
     user = session.exec(select(User).where(User.username == username)).first()
+    return user if _signs_in(user, password) else None
+
+
+def _signs_in(user: User | None, password: str) -> bool:
+    """Whether the password is this enabled user's; an unknown name costs as long as a wrong password."""
     if user is None:
         _HASHER.verify(password, _DUMMY_HASH)
-        return None
-    if not verify_password(password, user.hashed_password) or user.disabled:
-        return None
-    return user
+        return False
+    return verify_password(password, user.hashed_password) and not user.disabled
 
 
 def create_access_token(user: User, *, settings: Settings, now: datetime) -> str:
@@ -223,12 +258,55 @@ class UserPublic(BaseModel):
     created_at: datetime
 
 
-def log_in(session: Session, *, username: str, password: str, settings: Settings, now: datetime) -> Token:
-    """A token for the right name and password of an enabled user; one message for every refusal."""
-    user = authenticate(session, username=username, password=password)
-    if user is None:
+def log_in(
+    session: Session, *, username: str, password: str, address: str | None, settings: Settings, now: datetime
+) -> Token:
+    """A token for the right name and password of an enabled user; one message for every refusal. Committed.
+
+    Failures are counted per name and per client address (`models.login_attempt`), whether or not the name
+    exists; while either must wait, even the right password is refused unread. A success clears its name's count.
+    """
+    keys = {FailureKey.ACCOUNT: account_key(username), FailureKey.ADDRESS: address_key(address)}
+    attempt = count_attempt(session, keys=keys, now=now)
+    wait = seconds_to_wait(session, attempt=attempt, now=now)
+    if wait:
+        withdraw_attempt(session, attempt)
+        session.commit()
+        raise TooManySignInFailures(wait)
+    user = session.exec(select(User).where(User.username == username)).first()
+    if not _signs_in(user, password) or user is None:
+        _audit_failure(session, user, keys=keys, now=now)
+        session.commit()
         raise NotAuthenticated("用户名或密码错误，或账号已停用")
+    withdraw_attempt(session, attempt)
+    forget_failures(session, FailureKey.ACCOUNT, keys[FailureKey.ACCOUNT])
+    session.commit()
     return issue_token(user, settings=settings, now=now)
+
+
+def _audit_failure(session: Session, user: User | None, *, keys: dict[FailureKey, str], now: datetime) -> None:
+    """A failure that makes the next attempt wait is logged, and recorded in a known account's audit trail."""
+    address = keys[FailureKey.ADDRESS]
+    failures, _ = failures_of(session, FailureKey.ADDRESS, address, now=now, besides=[])
+    if failures == ALLOWED_FAILURES[FailureKey.ADDRESS]:
+        log.warning("来自 %s 的登录失败已达 %d 次：此后每次尝试须等待", address, failures)
+    if user is None:
+        return
+    failures, _ = failures_of(session, FailureKey.ACCOUNT, keys[FailureKey.ACCOUNT], now=now, besides=[])
+    until = wait_after(failures, now, allowed=ALLOWED_FAILURES[FailureKey.ACCOUNT])
+    if until is None:
+        return
+    log.warning("账号 %s 登录失败 %d 次（最近来自 %s）：须等待至 %s", user.username, failures, address, until)
+    record_audit(
+        session,
+        entity_type=ACCOUNT_REGISTER.name,
+        entity=user,
+        event=SIGN_IN_DELAYED,
+        from_state=user.state,
+        actor=actor_of(user),
+        now=now,
+        details={"address": address, "failures": failures, "wait_until": until.isoformat()},
+    )
 
 
 def issue_token(user: User, *, settings: Settings, now: datetime) -> Token:

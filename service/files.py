@@ -42,6 +42,13 @@ ATTACHMENT = UploadRule(
 SPREADSHEET = UploadRule("Excel 导入文件", 10 * MIB, {".xlsx": _ZIP})
 PROGRAMME_FILE = UploadRule("试点批次文件", 1 * MIB, {".yaml": None, ".yml": None})
 
+# Request bodies, bounded before they are read (service/api/body_limit.py): a form carrying one file may be as
+# large as the largest upload rule plus its boundaries and part headers; any other body (JSON, the login form)
+# stays under 1 MB. Each route's own rule then applies to the file itself.
+MULTIPART_OVERHEAD = 64 * 1024
+UPLOAD_REQUEST_BYTES = max(rule.max_bytes for rule in (ATTACHMENT, SPREADSHEET, PROGRAMME_FILE)) + MULTIPART_OVERHEAD
+OTHER_REQUEST_BYTES = 1 * MIB
+
 
 def read_upload(stream: BinaryIO, *, filename: str, rule: UploadRule) -> bytes:
     """The whole file, refused with 413 past the cap and 415 when its name or content is not an allowed type."""

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 11:31:56.814417
+Create Date: 2026-12-01 12:07:28.568414
 """
 
 from collections.abc import Sequence
@@ -75,6 +75,17 @@ def upgrade() -> None:
     sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('login_failure',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('account', 'address', name='failurekey', native_enum=False, length=20), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('at', models.columns.AwareDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('login_failure', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_failure_at'), ['at'], unique=False)
+        batch_op.create_index('ix_login_failure_key_at', ['kind', 'key', 'at'], unique=False)
+
     op.create_table('officialcalendaryear',
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -517,6 +528,11 @@ def downgrade() -> None:
     op.drop_table('outboxmessage')
     op.drop_table('organisation')
     op.drop_table('officialcalendaryear')
+    with op.batch_alter_table('login_failure', schema=None) as batch_op:
+        batch_op.drop_index('ix_login_failure_key_at')
+        batch_op.drop_index(batch_op.f('ix_login_failure_at'))
+
+    op.drop_table('login_failure')
     op.drop_table('expert')
     op.drop_table('escalationclaim')
     with op.batch_alter_table('calendaroverride', schema=None) as batch_op:

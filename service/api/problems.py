@@ -1,6 +1,7 @@
 """Errors as RFC 9457 problem details: zh-CN `detail`, a stable machine `code`, the fields or cells at fault."""
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,10 +27,22 @@ _TITLES = {
     413: "上传文件过大",
     415: "不支持的文件类型",
     422: "提交的内容有误",
+    429: "请求过于频繁",
     500: "服务器内部错误",
 }
-_HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
-_HTTP_DETAILS = {404: "请求的资源不存在", 405: "该地址不支持此请求方法"}
+_HTTP_CODES = {
+    400: "malformed_body",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+}
+_HTTP_DETAILS = {
+    400: "请求内容无法解析：应为 UTF-8 编码的 JSON 或表单",
+    404: "请求的资源不存在",
+    405: "该地址不支持此请求方法",
+}
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _VALIDATION_ZH = {
     "missing": "必须填写",
     "int_parsing": "应为整数",
@@ -49,7 +62,6 @@ _VALIDATION_ZH = {
     "dict_type": "应为对象",
     "list_type": "应为列表",
     "string_type": "应为文本",
-    "json_invalid": "不是有效的 JSON",
     "model_attributes_type": "应为对象",
 }
 
@@ -118,12 +130,18 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
             )
             for c in cells
         ]
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else getattr(exc, "headers", None)
     return problem_response(request, status=exc.status, code=exc.code, detail=exc.message, headers=headers, **extra)
 
 
 def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if any(error.get("type") == "json_invalid" for error in exc.errors()):  # unparseable, not a wrong value
+        return problem_response(request, status=400, code=_HTTP_CODES[400], detail="请求内容无法解析：不是有效的 JSON")
+    if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+        methods = _resource_methods(request)
+        if methods and request.method not in methods:  # a literal path read as another route's parameter:
+            return _http_error(request, StarletteHTTPException(405))  # GET …/calendar-feed as …/{assignment_id}
     fields = []
     for error in exc.errors():
         field = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body",)) or "body"
@@ -137,6 +155,9 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    headers = getattr(exc, "headers", None)
+    if status == 405:
+        headers = {**(headers or {}), **_allow_header(request)}
     detail = (
         exc.detail
         if isinstance(exc.detail, str) and not exc.detail.isascii()
@@ -147,13 +168,46 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
         status=status,
         code=_HTTP_CODES.get(status, f"http_{status}"),
         detail=detail,
-        headers=getattr(exc, "headers", None),
+        headers=headers,
     )
+
+
+def _allow_header(request: Request) -> dict[str, str]:
+    methods = _resource_methods(request)
+    return {"Allow": ", ".join(sorted(methods))} if methods else {}
+
+
+def _resource_methods(request: Request) -> set[str]:
+    """The methods of the path as the OpenAPI document has it (the router names only those of its first route).
+
+    Of the templates that match, the most literal one names the resource: `/review-assignments/calendar-feed`,
+    not `/review-assignments/{assignment_id}`.
+    """
+    path = request.url.path.removeprefix(request.scope.get("root_path", ""))
+    matching = [
+        (template.count("{"), operations)
+        for template, operations in request.app.openapi()["paths"].items()
+        if re.fullmatch(re.sub(r"\{[^}/]+\}", "[^/]+", template), path)
+    ]
+    fewest = min((parameters for parameters, _ in matching), default=0)
+    return {
+        method.upper()
+        for parameters, operations in matching
+        if parameters == fewest
+        for method in operations
+        if method in _HTTP_METHODS
+    }
 
 
 def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("未处理的错误：%s %s", request.method, request.url.path, exc_info=exc)
-    return problem_response(request, status=500, code="internal_error", detail="服务器内部错误，请稍后重试或联系管理员")
+    return problem_response(
+        request,
+        status=500,
+        code="internal_error",
+        detail="服务器内部错误，请稍后重试或联系管理员",
+        headers={"X-Content-Type-Options": "nosniff"},  # answered outside the middleware that adds it elsewhere
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -176,7 +230,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def _document_problem_schema(app: FastAPI) -> None:
-    """Put `Problem` and its parts into the OpenAPI components that `problem_responses` point at."""
+    """Put `Problem` and its parts into the OpenAPI components that `problem_responses` point at.
+
+    Every operation with a body may answer 400: a body that is not UTF-8 or not parseable never reaches validation.
+    """
     build: Callable[[], dict[str, Any]] = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -186,6 +243,10 @@ def _document_problem_schema(app: FastAPI) -> None:
             definition = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(definition.pop("$defs", {}))
             components["Problem"] = definition
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    if "requestBody" in operation:
+                        operation.setdefault("responses", {}).setdefault("400", problem_responses(400)[400])
             app.openapi_schema = schema
         return app.openapi_schema
 

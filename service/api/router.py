@@ -1,4 +1,4 @@
-"""Every resource's router under /api/v1, each answering errors as problem details."""
+"""Every resource's router under /api/v1, each answering errors as problem details; dev-only ones in dev mode only."""
 
 from fastapi import APIRouter
 
@@ -26,9 +26,7 @@ from service.api.routes import (
 )
 
 API_PREFIX = "/api/v1"
-
-api_router = APIRouter(responses=problem_responses(401, 403, 404, 409, 422))
-for module in (
+RESOURCES = (
     login,
     users,
     clock,
@@ -44,9 +42,16 @@ for module in (
     calendar,
     bulletins,
     notices,
-    dev_mail,
     imports,
     actions,
     audit,  # the generic /{resource}/… routes last
-):
-    api_router.include_router(module.router)
+)
+DEV_ONLY = (dev_mail,)
+
+
+def api_router(*, dev: bool) -> APIRouter:
+    """Built per app: a production app has no dev-only route, nor its entry in the OpenAPI document."""
+    router = APIRouter(responses=problem_responses(401, 403, 404, 409, 422))
+    for module in (*DEV_ONLY, *RESOURCES) if dev else RESOURCES:  # before the generic /{resource}/… routes
+        router.include_router(module.router)
+    return router

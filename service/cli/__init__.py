@@ -11,10 +11,10 @@ from models.database import make_engine
 from models.migrate import upgrade_database
 from service.auth import command_line_actor
 from service.cli import data, deadlines, mail, places, users
-from service.cli.running import AsWhom, command_now, database_session, echo_moves, echo_progress, refusals
+from service.cli.running import AsWhom, command_now, database_session, echo_moves, echo_progress, fail, refusals
 from service.commands.programmes import ProgrammeLoad, load_programme
 from service.commands.uploads import Upload
-from service.settings import PROJECT_ROOT, get_settings
+from service.settings import PROJECT_ROOT, Settings, UnsafeSettings, get_settings, refuse_unsafe_settings
 
 app = typer.Typer(help="三社联动试点项目管理 sanshe", no_args_is_help=True)
 log = logging.getLogger("sanshe")
@@ -64,10 +64,20 @@ def seed_demo_command() -> None:
             typer.echo(f"模拟时钟从 {started:%Y-%m-%d %H:%M} 开始（市民政局可通过 POST /api/v1/clock 向前拨）")
 
 
+def safe_settings() -> Settings:
+    """The settings, or their refusal on stderr and exit code 2 when production mode may not start with them."""
+    settings = get_settings()
+    try:
+        refuse_unsafe_settings(settings)
+    except UnsafeSettings as refused:
+        fail(str(refused))
+    return settings
+
+
 @app.command()
 def serve(host: str | None = None, port: int | None = None) -> None:
     """启动 API 服务。"""
-    settings = get_settings()
+    settings = safe_settings()
     uvicorn.run("service.app:create_app", factory=True, host=host or settings.host, port=port or settings.port)
 
 
@@ -77,7 +87,7 @@ def up() -> None:
     from service.supervisor import run_everything
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    settings = get_settings()
+    settings = safe_settings()  # before any child process starts
     run_everything(settings, PROJECT_ROOT / "var")
 
 

@@ -13,6 +13,7 @@ from models.payloads import NodeReportPayload
 from models.roles import Actor
 from models.statemachine import Event
 from service.errors import InvalidInput
+from service.fields import Count, text
 from service.files import attachment_exists, attachment_prefix
 from service.queries.common import StateView, state_view
 from service.queries.entities import LIFECYCLE_OF, Resource, visible_entity
@@ -22,8 +23,10 @@ from service.transitions import transition
 class ActionRequest(BaseModel):
     """What every action sends; `payload` is checked against its event's model after the permission check."""
 
-    expected_version: int = Field(description="读取时的版本号，防止覆盖他人的修改")
-    reason: str | None = Field(default=None, description="理由（标明“须填理由”的操作必填）")
+    expected_version: Count = Field(description="读取时的版本号，防止覆盖他人的修改")
+    reason: text(2000, multiline=True) | None = Field(  # type: ignore[valid-type]
+        default=None, description="理由（标明“须填理由”的操作必填，至多 2000 字）"
+    )
     payload: dict[str, Any] = Field(default_factory=dict, description="该操作的附加内容，格式见各操作的请求模型")
     override_phase: bool = Field(
         default=False,

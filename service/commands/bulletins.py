@@ -20,7 +20,7 @@ from models.roles import Actor
 from schedules.bulletin import Period, parse_period, publish_bulletin
 from schedules.calendar import WorkingCalendar
 from schedules.calendar_store import calendar_from_db
-from service.fields import Id
+from service.fields import Day, Id, text
 from service.queries.bulletins import BulletinPublic, bulletin_public, scoped_programme
 
 PUBLISH = "publish"
@@ -28,8 +28,10 @@ PUBLISH = "publish"
 
 class BulletinCreate(BaseModel):
     programme_id: Id
-    period: str = Field(max_length=40, description="2023-Q1、2023-H1、2023-03、2023 或 2023-01-01..2023-03-31")
-    as_of: date | None = Field(default=None, description="统计截止日；默认期末与今天中较早的一天")
+    period: text(40, min_length=1) = Field(  # type: ignore[valid-type]
+        description="2023-Q1、2023-H1、2023-03、2023 或 2023-01-01..2023-03-31"
+    )
+    as_of: Day | None = Field(default=None, description="统计截止日；默认期末与今天中较早的一天")
 
 
 def publish_on_demand(

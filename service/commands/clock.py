@@ -10,7 +10,7 @@ The scheduled jobs the clock passes run once each, in the running scheduler (`sc
 from collections.abc import Callable
 from datetime import date, datetime
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from models.audit import record_audit
@@ -22,7 +22,7 @@ from models.service_clock import ADVANCE_CLOCK, CLOCK_ENTITY, set_stored_clock, 
 from schedules.runner import CatchUp, catch_ups
 from service.clock import service_now
 from service.errors import ClockNotSimulated, InvalidInput
-from service.fields import Count, text
+from service.fields import Count, Moment, text
 from service.queries.clock import ClockView, clock_view
 from service.settings import Settings
 
@@ -30,12 +30,14 @@ CatchUpStarter = Callable[[list[CatchUp]], None]
 
 
 class ClockAdvance(BaseModel):
-    to: AwareDatetime = Field(
+    to: Moment = Field(
         description="拨到的时间，须带时区，如 2017-09-01T09:00:00+08:00；"
         "第一次设定可为任意时间（模拟从此开始），此后只能向前拨"
     )
     expected_version: Count = Field(description="读取时钟时的版本号（GET /clock 的 version）")
-    reason: text(500) | None = Field(default=None, description="说明（记入操作记录）")  # type: ignore[valid-type]
+    reason: text(500, multiline=True) | None = Field(  # type: ignore[valid-type]
+        default=None, description="说明（记入操作记录）"
+    )
 
 
 class CatchUpRun(BaseModel):

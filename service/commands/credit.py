@@ -4,7 +4,7 @@ Who may is `CREDIT_REGISTER` (the coordinator); every entry and every lifting wr
 entry stays on record; only entries in force bar declaring (`models.guards.not_blacklisted`).
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -27,7 +27,7 @@ from models.organisation import (
 from models.roles import Actor
 from models.social_worker import SocialWorker
 from service.errors import Duplicate, InvalidInput
-from service.fields import Id, text
+from service.fields import Day, Id, text
 from service.queries.credit import ENTITY_TYPES, CreditRecordPublic, CreditRow, RecordKind, record_public
 
 ENTER, LIFT = "enter", "lift"
@@ -48,10 +48,10 @@ class HolderIn(BaseModel):
 
 class PenaltyCreate(HolderIn):
     kind: Literal[RecordKind.PENALTY]
-    imposed_on: date
-    ends_on: date | None = None
+    imposed_on: Day
+    ends_on: Day | None = None
     authority: text(200, min_length=1)  # type: ignore[valid-type]
-    reason: text(1000, min_length=1)  # type: ignore[valid-type]
+    reason: text(1000, min_length=1, multiline=True)  # type: ignore[valid-type]
 
 
 class InspectionCreate(HolderIn):
@@ -59,22 +59,22 @@ class InspectionCreate(HolderIn):
     year: Annotated[int, Field(ge=1990, le=2100)]
     result: InspectionResult
     source: text(200) = ""  # type: ignore[valid-type]
-    reason: text(1000) = ""  # type: ignore[valid-type]
+    reason: text(1000, multiline=True) = ""  # type: ignore[valid-type]
 
 
 class BlacklistCreate(HolderIn):
     kind: Literal[RecordKind.BLACKLIST]
-    starts_on: date
-    ends_on: date | None = None  # left out: until lifted
+    starts_on: Day
+    ends_on: Day | None = None  # left out: until lifted
     source: text(200, min_length=1)  # type: ignore[valid-type]
-    reason: text(1000, min_length=1)  # type: ignore[valid-type]
+    reason: text(1000, min_length=1, multiline=True)  # type: ignore[valid-type]
 
 
 CreditRecordCreate = Annotated[PenaltyCreate | InspectionCreate | BlacklistCreate, Field(discriminator="kind")]
 
 
 class BlacklistLift(BaseModel):
-    reason: text(1000, min_length=1)  # type: ignore[valid-type]
+    reason: text(1000, min_length=1, multiline=True)  # type: ignore[valid-type]
 
 
 def enter_credit_record(

@@ -1,6 +1,6 @@
 """The coordinator gives a node report or an expert's review more time: the domain's extension, then commit."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -8,26 +8,25 @@ from sqlmodel import Session
 
 from models.dates import shanghai_date
 from models.roles import Actor
-from service.fields import MAX_INT, text
+from service.fields import MAX_INT, Day, text
 from service.queries.nodes import NodeDetail, get_node, node_detail
 from service.queries.reviews import AssignmentDetail, assignment_detail, get_assignment
 from service.transitions import extend_review_due_date, grant_extension
 
-# Within the years the working calendar can count in.
-DueDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31), description="新的截止日期")]
+DueDate = Annotated[Day, Field(description="新的截止日期")]
 Version = Annotated[int, Field(ge=0, le=MAX_INT, description="读取时的版本号，防止覆盖他人的修改")]
 
 
 class NodeExtension(BaseModel):
     new_due_date: DueDate
-    reason: text(2000)  # type: ignore[valid-type]
+    reason: text(2000, multiline=True)  # type: ignore[valid-type]
     expected_version: Version
 
 
 class AssignmentExtension(BaseModel):
     new_due_date: DueDate
     expected_version: Version
-    reason: text(2000) | None = None  # type: ignore[valid-type]
+    reason: text(2000, multiline=True) | None = None  # type: ignore[valid-type]
 
 
 def extend_node(session: Session, *, node_id: int, data: NodeExtension, actor: Actor, now: datetime) -> NodeDetail:

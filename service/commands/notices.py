@@ -21,7 +21,7 @@ REQUEUE = "requeue"
 def requeue_notice(session: Session, *, notice_id: int, actor: Actor, now: datetime) -> NoticePublic:
     """Only a failed notice goes back to the queue; the dispatcher's next run sends it. Committed."""
     authorize(session, actor=actor, subject=NOTICE_REGISTER, action=REQUEUE)
-    notice = get_notice(session, notice_id=notice_id)
+    notice = get_notice(session, actor=actor, notice_id=notice_id)  # another region's: not found
     if requeue_failed(session, [notice_id], now=now) != 1:
         raise EventNotAllowedInState(f"通知当前状态为“{STATUS_ZH[notice.status]}”，只有发送失败的通知可以重新发送")
     session.commit()

@@ -1,7 +1,5 @@
 """Adding organisations, social workers and experts to the registers, as their declarations allow."""
 
-from datetime import date
-
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
@@ -13,7 +11,7 @@ from models.organisation import Organisation
 from models.roles import Actor
 from models.social_worker import Qualification, SocialWorker
 from service.errors import Duplicate
-from service.fields import Id, text
+from service.fields import Day, Id, text
 from service.queries.parties import (
     ExpertPublic,
     OrganisationPublic,
@@ -28,7 +26,7 @@ class OrganisationCreate(BaseModel):
     name: text(200, min_length=1)  # type: ignore[valid-type]
     credit_code: text(18, min_length=18)  # type: ignore[valid-type]
     registered_with_civil_affairs: bool = False
-    registered_on: date | None = None
+    registered_on: Day | None = None
     sound_governance: bool = False
     financial_rules_and_bank_account: bool = False
     contact_email: text(255) | None = None  # type: ignore[valid-type]

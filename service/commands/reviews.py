@@ -1,6 +1,6 @@
 """The coordinator offers a declaration to an expert for review."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from pydantic import BaseModel
 from sqlmodel import Session, select
@@ -11,7 +11,7 @@ from models.expert import Expert
 from models.review import ReviewAssignment
 from models.roles import Actor
 from service.errors import Duplicate
-from service.fields import Id
+from service.fields import Day, Id
 from service.queries.projects import get_project
 from service.queries.reviews import AssignmentDetail, assignment_detail
 
@@ -19,7 +19,7 @@ from service.queries.reviews import AssignmentDetail, assignment_detail
 class AssignmentCreate(BaseModel):
     project_id: Id
     expert_id: Id
-    due_date: date
+    due_date: Day
 
 
 def create_assignment(session: Session, *, data: AssignmentCreate, actor: Actor, now: datetime) -> AssignmentDetail:

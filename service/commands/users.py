@@ -60,7 +60,7 @@ class AccountCreated(UserPublic):
 
 
 class AccountChange(BaseModel):
-    reason: text(2000) | None = None  # type: ignore[valid-type]
+    reason: text(2000, multiline=True) | None = None  # type: ignore[valid-type]
 
 
 class PasswordReset(BaseModel):

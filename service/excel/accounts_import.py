@@ -6,6 +6,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models.expert import Expert
+from models.in_lists import rows_where_in
 from models.organisation import Organisation
 from models.region import Region
 from models.region_tree import PlaceFinder, split_path
@@ -58,7 +59,7 @@ def read_accounts(session: Session, sheet: Sheet, *, actor: Actor) -> list[Accou
     sheet.require_headers(ACCOUNT_COLUMNS)
     rows = [(row, sheet.read(row, ACCOUNT_COLUMNS)) for row in sheet.rows]
     names = [str(values[ACCOUNT_USERNAME.header]) for _, values in rows if values.get(ACCOUNT_USERNAME.header)]
-    taken = set(session.exec(select(User.username).where(col(User.username).in_(names))))
+    taken = set(rows_where_in(session, select(User.username), col(User.username), names))
     places = PlaceFinder(session, actor)
     first_row: dict[str, int] = {}
     accepted = []

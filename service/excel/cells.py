@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from models.input_policy import character_problem, date_problem
 from models.money import yuan_to_fen
 from models.social_worker import Qualification
 
@@ -36,8 +37,12 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def text(max_length: int) -> Parser:
-    """Free text up to the column's length; numbers typed into a text column are kept as written."""
+def text(max_length: int, *, multiline: bool = False) -> Parser:
+    """Free text up to the column's length, on one line unless `multiline`; numbers typed in are kept as written.
+
+    Control characters are refused here, cell by cell, as every input refuses them (`models.input_policy`): stored,
+    they would break every later .xlsx export of the table.
+    """
 
     def parse(value: Any) -> str:
         if isinstance(value, bool):
@@ -49,6 +54,9 @@ def text(max_length: int) -> Parser:
         result = str(value).strip()
         if len(result) > max_length:
             raise CellProblem(f"内容过长：最多 {max_length} 个字，实际 {len(result)} 个字")
+        problem = character_problem(result, multiline=multiline)
+        if problem is not None:
+            raise CellProblem(f"{problem}，请删去后重新导入")
         return result
 
     return parse
@@ -144,6 +152,15 @@ def money_fen(value: Any) -> int:
 
 
 def calendar_date(value: Any) -> date:
+    """A day within the years every input allows (`models.input_policy`), written as a date or as text."""
+    day = _written_date(value)
+    problem = date_problem(day)
+    if problem is not None:
+        raise CellProblem(f"{problem}，实际为 {day.isoformat()}")
+    return day
+
+
+def _written_date(value: Any) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

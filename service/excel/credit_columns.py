@@ -36,7 +36,7 @@ ENDS_ON = _optional("结束日期", cells.calendar_date, "处罚或黑名单期�
 YEAR = _optional("年检年度", cells.whole_number, "年检必填，如 2021。")
 RESULT = _optional("年检结果", _word(_RESULT_WORDS), "年检必填：填“" + "”“".join(_RESULT_WORDS) + "”之一。")
 SOURCE = _optional("来源", cells.text(200), "处罚、黑名单必填：作出决定的机关或文件，如 兰州市民政局。")
-REASON = _optional("理由", cells.text(1000), "处罚、黑名单必填：事实与理由。")
+REASON = _optional("理由", cells.text(1000, multiline=True), "处罚、黑名单必填：事实与理由。")
 CREDIT_COLUMNS = [KIND, ORGANISATION, WORKER, STARTS_ON, ENDS_ON, YEAR, RESULT, SOURCE, REASON]
 
 # Where a field of the typed input is written on the sheet, so that each refusal names its column.

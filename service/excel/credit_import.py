@@ -11,6 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 
 from models.errors import DomainError
+from models.in_lists import rows_where_in
 from models.organisation import Organisation
 from models.roles import Actor
 from models.validation_messages import in_chinese
@@ -41,7 +42,7 @@ def import_credit_records(session: Session, sheet: Sheet, *, actor: Actor, now: 
     rows = [(row, sheet.read(row, CREDIT_COLUMNS)) for row in sheet.rows]
     codes = {str(v[ORGANISATION.header]) for _, v in rows if v.get(ORGANISATION.header)}
     organisations = {
-        o.credit_code: o.id for o in session.exec(select(Organisation).where(col(Organisation.credit_code).in_(codes)))
+        o.credit_code: o.id for o in rows_where_in(session, select(Organisation), col(Organisation.credit_code), codes)
     }
     added = 0
     for row, values in rows:

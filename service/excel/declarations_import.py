@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from models.declarations import BudgetLineInput, DeclarationInput, declare
 from models.errors import DomainError, RulesFailed
+from models.in_lists import rows_where_in
 from models.money import format_fen
 from models.organisation import Organisation
 from models.programme import Programme
@@ -224,7 +225,7 @@ def _declare_all(
 
 def _programmes(session: Session, codes: set[str]) -> dict[str, tuple[Programme, ProgrammeSpec, Region]]:
     found = {}
-    for programme in session.exec(select(Programme).where(col(Programme.code).in_(codes))):
+    for programme in rows_where_in(session, select(Programme), col(Programme.code), codes):
         top = session.get(Region, programme.region_id)
         assert top is not None
         found[programme.code] = (programme, programme.parsed_spec(), top)
@@ -232,13 +233,13 @@ def _programmes(session: Session, codes: set[str]) -> dict[str, tuple[Programme,
 
 
 def _organisations(session: Session, codes: set[str]) -> dict[str, Organisation]:
-    rows = session.exec(select(Organisation).where(col(Organisation.credit_code).in_(codes)))
+    rows = rows_where_in(session, select(Organisation), col(Organisation.credit_code), codes)
     return {organisation.credit_code: organisation for organisation in rows}
 
 
 def _staff(session: Session, organisation_ids: list[int]) -> dict[int, list[SocialWorker]]:
     staff: dict[int, list[SocialWorker]] = defaultdict(list)
-    for worker in session.exec(select(SocialWorker).where(col(SocialWorker.employer_id).in_(organisation_ids))):
+    for worker in rows_where_in(session, select(SocialWorker), col(SocialWorker.employer_id), organisation_ids):
         assert worker.employer_id is not None
         staff[worker.employer_id].append(worker)
     return staff

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models.expert import Expert
+from models.in_lists import rows_where_in
 from models.organisation import Organisation
 from models.roles import Actor, Role
 from models.social_worker import SocialWorker
@@ -42,7 +43,7 @@ class Counts:
     updated: int = 0
 
 
-# Columns a row may leave out of the sheet entirely: an absent column keeps the stored value on update.
+# Columns a row may leave out of the sheet entirely: an absent column leaves the new organisation's default.
 _ORGANISATION_FIELDS: list[tuple[Column, str]] = [
     (ORG_NAME, "name"),
     (ORG_REGISTERED, "registered_with_civil_affairs"),
@@ -61,20 +62,24 @@ def _parsed(sheet: Sheet, columns: list[Column], keys: list[Column]) -> list[tup
 
 
 def import_organisations(session: Session, sheet: Sheet) -> Counts:
-    """Create or update by 统一社会信用代码; a name already used by another organisation is refused."""
+    """Register new organisations only: a 统一社会信用代码 already registered is refused on its cell, as
+    `POST /organisations` answers 409, so that no import rewrites a registered organisation."""
     parsed = _parsed(sheet, ORGANISATION_COLUMNS, [ORG_CREDIT_CODE, ORG_NAME])
     codes = [str(values[ORG_CREDIT_CODE.header]) for _, values in parsed]
     names = [str(values[ORG_NAME.header]) for _, values in parsed]
-    stored = {
-        o.credit_code: o for o in session.exec(select(Organisation).where(col(Organisation.credit_code).in_(codes)))
-    }
+    registered = set(rows_where_in(session, select(Organisation.credit_code), col(Organisation.credit_code), codes))
     named: dict[str, list[Organisation]] = defaultdict(list)
-    for organisation in session.exec(select(Organisation).where(col(Organisation.name).in_(names))):
+    for organisation in rows_where_in(session, select(Organisation), col(Organisation.name), names):
         named[organisation.name].append(organisation)
     row_of_code: dict[str, int] = {}
     row_of_name: dict[str, tuple[int, str]] = {}
     for row, values in parsed:
         code, name = str(values[ORG_CREDIT_CODE.header]), str(values[ORG_NAME.header])
+        if code in registered:
+            sheet.error(
+                row.number, ORG_CREDIT_CODE.header, f"统一社会信用代码 {code} 已登记，导入不修改已登记的社工机构"
+            )
+            continue
         if code in row_of_code:
             sheet.error(row.number, ORG_CREDIT_CODE.header, f"统一社会信用代码 {code} 与第 {row_of_code[code]} 行重复")
             continue
@@ -85,25 +90,21 @@ def import_organisations(session: Session, sheet: Sheet) -> Counts:
                 row.number, ORG_NAME.header, f"机构名称“{name}”与第 {earlier[0]} 行相同，但统一社会信用代码不同"
             )
         row_of_name.setdefault(name, (row.number, code))
-        holders = [o.credit_code for o in named.get(name, []) if o.credit_code != code]
+        holders = [o.credit_code for o in named.get(name, [])]
         if holders:
             sheet.error(
                 row.number, ORG_NAME.header, f"机构名称“{name}”已被统一社会信用代码为 {holders[0]} 的社工机构使用"
             )
     if sheet.errors:
         return Counts()
-    created = updated = 0
     for _, values in parsed:
-        code = str(values[ORG_CREDIT_CODE.header])
-        existing = stored.get(code)
-        organisation = existing or Organisation(name=str(values[ORG_NAME.header]), credit_code=code)
-        created, updated = (created, updated + 1) if existing else (created + 1, updated)
+        organisation = Organisation(name=str(values[ORG_NAME.header]), credit_code=str(values[ORG_CREDIT_CODE.header]))
         for column, attribute in _ORGANISATION_FIELDS:
             if column.header in sheet.headers:
                 setattr(organisation, attribute, values[column.header])
         session.add(organisation)
     session.flush()
-    return Counts(created, updated)
+    return Counts(created=len(parsed))
 
 
 def import_social_workers(session: Session, sheet: Sheet, *, actor: Actor) -> Counts:
@@ -111,11 +112,11 @@ def import_social_workers(session: Session, sheet: Sheet, *, actor: Actor) -> Co
     parsed = _parsed(sheet, SOCIAL_WORKER_COLUMNS, [WORKER_NAME, WORKER_EMPLOYER])
     codes = {str(values[WORKER_EMPLOYER.header]) for _, values in parsed}
     employers = {
-        o.credit_code: o for o in session.exec(select(Organisation).where(col(Organisation.credit_code).in_(codes)))
+        o.credit_code: o for o in rows_where_in(session, select(Organisation), col(Organisation.credit_code), codes)
     }
     staff: dict[tuple[int | None, str], list[SocialWorker]] = defaultdict(list)
     employer_ids = [o.id for o in employers.values()]
-    for worker in session.exec(select(SocialWorker).where(col(SocialWorker.employer_id).in_(employer_ids))):
+    for worker in rows_where_in(session, select(SocialWorker), col(SocialWorker.employer_id), employer_ids):
         staff[(worker.employer_id, worker.name)].append(worker)
     first_row: dict[tuple[int | None, str], int] = {}
     accepted: list[tuple[Organisation, dict[str, object]]] = []
@@ -166,7 +167,7 @@ def import_experts(session: Session, sheet: Sheet) -> Counts:
     parsed = _parsed(sheet, EXPERT_COLUMNS, [EXPERT_NAME, EXPERT_EMAIL])
     emails = [str(values[EXPERT_EMAIL.header]).lower() for _, values in parsed]
     by_email: dict[str, list[Expert]] = defaultdict(list)
-    for found in session.exec(select(Expert).where(func.lower(Expert.email).in_(emails))):
+    for found in rows_where_in(session, select(Expert), func.lower(Expert.email), emails):
         by_email[(found.email or "").lower()].append(found)
     first_row: dict[str, int] = {}
     accepted: list[tuple[Expert | None, dict[str, object]]] = []

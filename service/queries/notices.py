@@ -1,18 +1,29 @@
 """Notices in the outbox as the coordinator reads them: who, what, its delivery state and why it failed;
-filtered by project, node and template, paged with a total."""
+filtered by project, node and template, paged with a total.
+
+A notice is seen by who sees what it is about (its entity): a project, one of its nodes or review assignments, or a
+programme (its bulletins) whose region lies in the reader's. Another region's notice is not found.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, func, or_, true
 from sqlmodel import Session, col, select
 
 from models.errors import OutOfScope
+from models.lifecycles import NODE, PROJECT, REVIEW_ASSIGNMENT
 from models.node import Node
 from models.outbox import OutboxMessage, OutboxStatus
+from models.programme import Programme
+from models.project import Project
+from models.region import Region
 from models.review import ReviewAssignment
+from models.roles import Actor, Role
+from schedules.bulletin import BULLETIN_ENTITY
 from service.queries.common import Page
+from service.queries.scope import visible_assignments, visible_nodes, visible_projects
 
 MAX_NOTICES = 500
 
@@ -64,9 +75,31 @@ def _where(notices: NoticeFilter) -> list[ColumnElement[bool]]:
     return found
 
 
-def list_notices(session: Session, *, notices: NoticeFilter, page: int, page_size: int) -> Page[NoticePublic]:
+def visible_notices(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """The notices whose entity the actor sees (`service.queries.scope`), as one predicate."""
+    if actor.role is Role.ADMIN:
+        return true()
+    entity_type, entity_id = col(OutboxMessage.entity_type), col(OutboxMessage.entity_id)
+    seen = {
+        PROJECT.name: select(Project.id).where(visible_projects(session, actor)),
+        NODE.name: select(Node.id).where(visible_nodes(session, actor)),
+        REVIEW_ASSIGNMENT.name: select(ReviewAssignment.id).where(visible_assignments(session, actor)),
+    }
+    own = session.get(Region, actor.region_id) if actor.region_id is not None else None
+    if own is not None:
+        seen[BULLETIN_ENTITY] = (
+            select(Programme.id)
+            .join(Region, col(Region.id) == Programme.region_id)
+            .where(col(Region.path).startswith(own.path))
+        )
+    return or_(*(and_(entity_type == kind, entity_id.in_(ids)) for kind, ids in seen.items()))
+
+
+def list_notices(
+    session: Session, *, actor: Actor, notices: NoticeFilter, page: int, page_size: int
+) -> Page[NoticePublic]:
     """The newest first; a failure says why in `last_error` (no address, 550, attempts spent…)."""
-    where = _where(notices)
+    where = [visible_notices(session, actor), *_where(notices)]
     total = session.exec(select(func.count()).select_from(OutboxMessage).where(*where)).one()
     rows = session.exec(
         select(OutboxMessage)
@@ -79,8 +112,10 @@ def list_notices(session: Session, *, notices: NoticeFilter, page: int, page_siz
     return Page[NoticePublic](items=items, total=total, page=page, page_size=page_size)
 
 
-def get_notice(session: Session, *, notice_id: int) -> OutboxMessage:
-    notice = session.get(OutboxMessage, notice_id)
+def get_notice(session: Session, *, actor: Actor, notice_id: int) -> OutboxMessage:
+    """The notice if it exists and is about what the actor sees; otherwise 'not found', whichever it is."""
+    query = select(OutboxMessage).where(OutboxMessage.id == notice_id, visible_notices(session, actor))
+    notice = session.exec(query).first()
     if notice is None:
-        raise OutOfScope("通知不存在")
+        raise OutOfScope("通知不存在或不在您的管辖范围内")
     return notice

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy import ColumnElement, Select, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -91,7 +91,7 @@ class ProjectDetail(ProjectRow):
     programme_name: str
     community_service_area_m2: int
     street_leader_consent_file: str | None
-    team: list[TeamMemberPublic]
+    team: list[TeamMemberPublic]  # empty where the review is blind and the reader is an expert
     budget_lines: list[BudgetLinePublic]
 
 
@@ -118,13 +118,21 @@ def _conditions(session: Session, actor: Actor, filters: ProjectFilters, today: 
     if filters.programme_id is not None:
         conditions.append(Project.programme_id == filters.programme_id)  # type: ignore[arg-type]
     if filters.organisation_id is not None:
-        conditions.append(Project.organisation_id == filters.organisation_id)  # type: ignore[arg-type]
+        conditions.append(_of_organisation(session, actor, filters.organisation_id))
     if filters.states:
         conditions.append(Project.state.in_(filters.states))  # type: ignore[attr-defined]
     if filters.overdue is not None:
         clause = overdue_nodes(today)
         conditions.append(clause if filters.overdue else ~clause)
     return conditions
+
+
+def _of_organisation(session: Session, actor: Actor, organisation_id: int) -> ColumnElement[bool]:
+    """The organisation's projects; a blind review's declarations stay in an expert's list whatever it names, so
+    that neither the rows nor the total tell the expert whose declaration it reviews."""
+    own = Project.organisation_id == organisation_id
+    hidden = blind_programmes(session, actor)
+    return or_(Project.programme_id.in_(hidden), own) if hidden else own  # type: ignore[attr-defined, return-value]
 
 
 def _ordered(query: Select[Any], sort: ProjectSort) -> Select[Any]:
@@ -202,11 +210,14 @@ def _rows(session: Session, actor: Actor, results: Sequence[Any], now: datetime 
     return rows
 
 
-def blind_programmes(session: Session, actor: Actor, programme_ids: set[int]) -> set[int]:
-    """Programmes whose review hides the organisation from this reader (experts only)."""
-    if actor.role is not Role.EXPERT or not programme_ids:
+def blind_programmes(session: Session, actor: Actor, programme_ids: set[int] | None = None) -> set[int]:
+    """Programmes (of `programme_ids`, or all) whose review hides the organisation from this reader (experts only)."""
+    if actor.role is not Role.EXPERT or programme_ids == set():
         return set()
-    specs = session.execute(select(Programme.id, Programme.spec).where(Programme.id.in_(programme_ids))).all()  # type: ignore[union-attr]
+    query = select(Programme.id, Programme.spec)
+    if programme_ids is not None:
+        query = query.where(Programme.id.in_(programme_ids))  # type: ignore[union-attr]
+    specs = session.execute(query).all()
     return {programme_id for programme_id, spec in specs if spec.get("rubric", {}).get("blind")}
 
 
@@ -221,10 +232,13 @@ def get_project(session: Session, *, actor: Actor, project_id: int) -> Project:
 def project_detail(
     session: Session, *, actor: Actor, project_id: int, today: date, now: datetime | None = None
 ) -> ProjectDetail:
-    """The project with its team and budget; given `now`, its actions say whether they are possible now and why not."""
+    """The project with its team and budget; given `now`, its actions say whether they are possible now and why not.
+
+    A blind review's expert gets no team: the social workers' names and ids would name the organisation."""
     project = get_project(session, actor=actor, project_id=project_id)
     results = session.execute(_row_query([Project.id == project.id], today)).all()  # type: ignore[list-item]
     row = _rows(session, actor, results, now)[0]
+    blind = bool(blind_programmes(session, actor, {project.programme_id}))
     programme = session.get(Programme, project.programme_id)
     assert programme is not None
     team = session.execute(
@@ -248,6 +262,7 @@ def project_detail(
                 full_time=member.full_time,
             )
             for member, worker in team
+            if not blind
         ],
         budget_lines=[BudgetLinePublic(code=line.code, name=line.name, amount_fen=line.amount_fen) for line in lines],
     )

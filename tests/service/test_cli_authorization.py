@@ -36,6 +36,7 @@ from tests.service.api import workbooks
 from tests.service.api.builders import PASSWORD, Side, side, user
 from tests.service.api.test_accounts import accounts_workbook
 from tests.service.api.test_authorization_matrix import EXPECTED_ROLES, OFFICIAL_2099, refused_role
+from tests.service.api.test_programme_scope import programme_yaml
 from tests.service.test_programme_dates import url_of
 
 Arguments = Callable[[Session, Side, Path], list[str]]
@@ -65,7 +66,10 @@ def _workbook(kind: str) -> Arguments:
 
 
 def _programme(session: Session, target: Side, folder: Path) -> list[str]:
-    return ["load-programme", str(factories.PROGRAMMES / "lanzhou-2022.yaml")]
+    """The side's own programme, loaded again: a coordinator loads only its region's."""
+    path = folder / "programme.yaml"
+    path.write_bytes(programme_yaml(target.programme))
+    return ["load-programme", str(path)]
 
 
 def _official_year(session: Session, target: Side, folder: Path) -> list[str]:

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
+from models.input_policy import ONE_LINE
 from models.roles import Actor
 from service.api.deps import ClockDep, CurrentActor, SessionDep, SettingsDep, require_roles
 from service.api.params import EntityId, OptionalId
@@ -14,7 +15,7 @@ from service.queries.bulletins import BULLETIN_READERS, BulletinPublic, bulletin
 router = APIRouter(prefix="/bulletins", tags=["bulletins"])
 Reader = Annotated[Actor, Depends(require_roles(*BULLETIN_READERS))]
 PeriodLabel = Annotated[
-    str, Path(max_length=40, description="2023-Q1、2023-H1、2023-03、2023 或 2023-01-01..2023-03-31")
+    str, Path(max_length=40, description="2023-Q1、2023-H1、2023-03、2023 或 2023-01-01..2023-03-31"), ONE_LINE
 ]
 
 

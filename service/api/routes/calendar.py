@@ -1,6 +1,5 @@
 """The official working-day calendar: read by everyone signed in; a year's schedule loaded by the coordinator."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, UploadFile
@@ -10,6 +9,7 @@ from service.api.deps import ClockDep, CurrentActor, SessionDep
 from service.api.problems import problem_responses
 from service.commands.calendar import OfficialYearLoad, OfficialYearLoaded, load_calendar_year
 from service.commands.uploads import Upload
+from service.fields import Day
 from service.queries.calendar import OfficialYearPublic, official_years
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])
@@ -34,8 +34,8 @@ def load_official_year_file(
 def read_calendar_days(
     session: SessionDep,
     actor: CurrentActor,
-    first: Annotated[date, Query(alias="from", description="开始日期（含）")],
-    last: Annotated[date, Query(alias="to", description="结束日期（含）")],
+    first: Annotated[Day, Query(alias="from", description="开始日期（含）")],
+    last: Annotated[Day, Query(alias="to", description="结束日期（含）")],
 ) -> list[CalendarDay]:
     """逐日列出工作日、休息日、法定节假日与调休上班，以及所依据的节假日安排；一次最多 400 天。"""
     return calendar_days(session, first=first, last=last)

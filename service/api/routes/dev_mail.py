@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import FileResponse
 
+from models.input_policy import ONE_LINE
 from models.roles import Actor, Role
 from service.api.deps import SettingsDep, require_roles
 from service.queries.caught_mail import CaughtMail, caught_mail, caught_mail_path
@@ -29,7 +30,7 @@ def read_caught_mail(
 
 @router.get("/{name}", response_class=FileResponse, responses=EML_RESPONSES)
 def download_caught_mail(
-    settings: SettingsDep, actor: Coordinator, name: Annotated[str, Path(max_length=255)]
+    settings: SettingsDep, actor: Coordinator, name: Annotated[str, Path(max_length=255), ONE_LINE]
 ) -> FileResponse:
     """下载一封捕获的邮件（.eml）。"""
     return FileResponse(caught_mail_path(settings, name), media_type=EML_MEDIA_TYPE, filename=name)

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, UploadFile, status
 
 from models.dates import shanghai_date
+from models.input_policy import ONE_LINE
 from service.api.deps import ClockDep, CurrentActor, SessionDep, SettingsDep
 from service.api.params import EntityId, OptionalId, PageNumber, PageSize
 from service.api.problems import problem_responses
@@ -23,7 +24,7 @@ from service.queries.nodes import (
 )
 
 router = APIRouter(tags=["nodes"])
-AttachmentName = Annotated[str, Path(max_length=40, description="上传时返回的 path 的文件名部分")]
+AttachmentName = Annotated[str, Path(max_length=40, description="上传时返回的 path 的文件名部分"), ONE_LINE]
 
 
 @router.get("/nodes/mine")

@@ -31,7 +31,9 @@ class ProjectQuery(BaseModel):
     district_id: OptionalId = None
     street_id: OptionalId = None
     community_id: OptionalId = None
-    organisation_id: OptionalId = None
+    organisation_id: OptionalId = Field(
+        default=None, description="社工机构；盲评的评审专家按此筛选时，盲评项目照常列出（不据此透露申报机构）"
+    )
     state: list[ProjectState] = Field(default_factory=list, description="状态，可多选")  # type: ignore[valid-type]
     overdue: bool | None = Field(default=None, description="是否有逾期未完成的节点")
     sort: ProjectSort = Field(default="-id", description="排序字段，前加 - 为倒序；同值按编号排，顺序稳定")

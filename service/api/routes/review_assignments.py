@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
+from models.input_policy import ONE_LINE
 from models.lifecycles import REVIEW_ASSIGNMENT
 from models.roles import Actor, Role
 from service.api.deps import ClockDep, CurrentActor, CurrentUser, SessionDep, SettingsDep, require_roles
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/review-assignments", tags=["review-assignments"])
 AssignmentState = Literal[tuple(REVIEW_ASSIGNMENT.states)]  # type: ignore[valid-type]
 ICS = MEDIA_TYPES[".ics"]
 ExpertOrCoordinator = Annotated[Actor, Depends(require_roles(Role.CITY_COORDINATOR, Role.EXPERT))]
-FeedToken = Annotated[str, Path(max_length=120, description="订阅地址中的密钥")]
+FeedToken = Annotated[str, Path(max_length=120, description="订阅地址中的密钥"), ONE_LINE]
 
 
 @router.get("", response_model=Page[AssignmentPublic], responses=XLSX_RESPONSES)

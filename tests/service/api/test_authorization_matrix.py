@@ -48,14 +48,17 @@ from service.excel import kinds
 from service.excel.kinds import IMPORT_ROLES
 from service.files import store_attachment
 from service.queries.entities import LIFECYCLE_OF, Resource
+from service.settings import Settings
 from tests import factories
 from tests.models import lifecycle_paths as paths
 from tests.service.api import workbooks
-from tests.service.api.builders import PASSWORD, Api, Side, api_on, catch_mail, failed_notice, side
+from tests.service.api.builders import PASSWORD, Api, Side, api_on, catch_mail, side
 from tests.service.api.builders import user as new_user
 from tests.service.api.test_accounts import accounts_workbook
 from tests.service.api.test_credit_records import credit_workbook, declaration_json, expired_blacklist_entry
+from tests.service.api.test_notices_api import failed_notice_about
 from tests.service.api.test_places import new_street_workbook
+from tests.service.api.test_programme_scope import programme_yaml
 from tests.service.excel.builders import credit_code
 
 IN, OUT = "in", "out"
@@ -329,17 +332,9 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("GET", f"{V1}/programmes/{{programme_id}}"): Endpoint(
         everyone(), lambda w, t, _: {"path": {"programme_id": t.programme.id}}
     ),
-    ("POST", f"{V1}/programmes"): Endpoint(
-        rule(201, roles_for(PROGRAMME_REGISTER, "load"), out_hidden=frozenset()),
-        lambda w, t, _: {
-            "files": {
-                "file": (
-                    "lanzhou-2022.yaml",
-                    (factories.PROGRAMMES / "lanzhou-2022.yaml").read_bytes(),
-                    "application/yaml",
-                )
-            }
-        },
+    ("POST", f"{V1}/programmes"): Endpoint(  # the side's own programme, loaded again: another city's is not found
+        rule(201, roles_for(PROGRAMME_REGISTER, "load"), out_hidden=frozenset({C})),
+        lambda w, t, _: {"files": {"file": ("programme.yaml", programme_yaml(t.programme), "application/yaml")}},
     ),
     ("GET", f"{V1}/organisations"): Endpoint(rule(200, NOT_EXPERT, out_hidden=frozenset()), lambda w, t, _: {}),
     ("GET", f"{V1}/organisations/{{organisation_id}}"): Endpoint(
@@ -450,9 +445,11 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("GET", f"{V1}/notices"): Endpoint(
         rule(200, frozenset({C}), out_hidden=frozenset()), lambda w, t, _: {"params": {"status": "failed"}}
     ),
-    ("POST", f"{V1}/notices/{{notice_id}}/requeue"): Endpoint(
-        rule(200, roles_for(NOTICE_REGISTER, "requeue"), out_hidden=frozenset()),
-        lambda w, t, _: {"path": {"notice_id": failed_notice(w.session, factories.DECLARATION_DAY).id}},
+    ("POST", f"{V1}/notices/{{notice_id}}/requeue"): Endpoint(  # a notice about the side's node
+        rule(200, roles_for(NOTICE_REGISTER, "requeue"), out_hidden=frozenset({C})),
+        lambda w, t, _: {
+            "path": {"notice_id": failed_notice_about(w.session, factories.DECLARATION_DAY, "node", t.node.id).id}
+        },
     ),
     ("GET", f"{V1}/dev/caught-mail"): Endpoint(rule(200, frozenset({C}), out_hidden=frozenset()), lambda w, t, _: {}),
     ("GET", f"{V1}/dev/caught-mail/{{name}}"): Endpoint(
@@ -524,10 +521,11 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ),
 }
 
-# From the app's routes as its OpenAPI document lists them (included routers are resolved lazily).
+# From the app's routes as its OpenAPI document lists them (included routers are resolved lazily); in dev mode, so
+# that the dev-only routes are covered too.
 API_ROUTES = sorted(
     (method.upper(), path)
-    for path, operations in create_app().openapi()["paths"].items()
+    for path, operations in create_app(Settings(mode="dev")).openapi()["paths"].items()
     if path.startswith(V1)
     for method in operations
 )
@@ -600,7 +598,7 @@ def world(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         with Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as session:
             a, b = side(session), side(session)
             files: Path = tmp_path_factory.mktemp("files")
-            with api_on(connection, files, factories.DECLARATION_DAY) as api:
+            with api_on(connection, files, factories.DECLARATION_DAY, mode="dev") as api:
                 yield World(api, session, a, b)
         outer.rollback()
 

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 
 from models.roles import Role
+from tests import factories
 from tests.service.api.builders import Api, city_programme, side
 
 V1 = "/api/v1"
@@ -76,3 +77,40 @@ def test_expert_sees_no_organisation_under_blind_review(session: Session, api: A
     coordinator = api.headers(world.users[Role.CITY_COORDINATOR])
     assert api.client.get(reads["detail"], headers=coordinator).json()["organisation_name"] == org.name
     assert api.client.get(f"{V1}/projects/{world.project.id}/audit", headers=coordinator).status_code == 200
+
+
+@pytest.mark.parametrize("blind", [True, False], ids=["blind", "open"])
+def test_an_expert_learns_no_organisation_or_team_by_filter_or_detail(session: Session, api: Api, blind: bool) -> None:
+    """Guards `_of_organisation` (the list's organisation filter) and the team left out in `project_detail`
+    (`service/queries/projects.py`)."""
+    world = side(session, city_programme(session, blind=blind))
+    expert = api.headers(world.users[Role.EXPERT])
+    stranger = factories.organisation(session)
+    session.flush()
+
+    def listed(**params: object) -> tuple[list[int], int]:
+        answer = api.client.get(f"{V1}/projects", headers=expert, params={"programme_id": world.programme.id, **params})
+        assert answer.status_code == 200, answer.text
+        return [p["id"] for p in answer.json()["items"]], answer.json()["total"]
+
+    everything = listed()
+    assert world.project.id in everything[0]
+    by_own, by_stranger = listed(organisation_id=world.organisation.id), listed(organisation_id=stranger.id)
+    read = api.client.get(f"{V1}/projects/{world.project.id}", headers=expert)
+    detail = read.json()
+    if blind:  # the same answer whichever organisation is named: neither rows nor total tell it
+        assert by_own == by_stranger == everything
+        assert detail["team"] == [] and world.worker.name not in read.text
+    else:
+        assert by_own == everything and by_stranger == ([], 0)
+        assert world.worker.id in {member["social_worker_id"] for member in detail["team"]}
+
+    coordinator = api.headers(world.users[Role.CITY_COORDINATOR])
+    answer = api.client.get(
+        f"{V1}/projects",
+        headers=coordinator,
+        params={"programme_id": world.programme.id, "organisation_id": stranger.id},
+    )
+    assert answer.json()["total"] == 0  # the filter is the coordinator's as before
+    team = api.client.get(f"{V1}/projects/{world.project.id}", headers=coordinator).json()["team"]
+    assert world.worker.id in {member["social_worker_id"] for member in team}

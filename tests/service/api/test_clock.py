@@ -19,7 +19,7 @@ WALL = datetime(2026, 12, 1, 10, 0, tzinfo=factories.SHANGHAI)
 
 @pytest.fixture
 def simulation(session: Session, tmp_path: Path) -> Iterator[Api]:
-    with api_on(session.connection(), tmp_path / "files", WALL, simulated_clock=True) as built:
+    with api_on(session.connection(), tmp_path / "files", WALL, simulated_clock=True, mode="dev") as built:
         yield built
 
 

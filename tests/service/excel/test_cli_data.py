@@ -83,9 +83,9 @@ def test_import_then_export_organisations(database: Path, tmp_path: Path) -> Non
     assert rows[0][:3] == ("编号", "机构名称", "统一社会信用代码")
     assert [(r[1], r[2], r[3]) for r in rows[1:]] == [("阳光社工", codes[0], "是"), ("邻里社工", codes[1], "否")]
 
-    # The exported list, edited, goes back in as an update.
+    # The exported list goes back in refused: an import registers organisations, it does not rewrite them.
     result = runner.invoke(app, ["import", "organisations", str(out)])
-    assert result.exit_code == 0 and "新增 0 条，更新 2 条" in result.output
+    assert result.exit_code == 2 and f"统一社会信用代码 {codes[0]} 已登记" in result.output
 
 
 def _add_organisation_user(database: Path, username: str, credit_code: str) -> None:

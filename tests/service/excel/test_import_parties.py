@@ -51,7 +51,7 @@ def filled_template(kind: str, *rows: list[Any]) -> bytes:
     return buffer.getvalue()
 
 
-def test_organisations_are_created_from_the_template_then_updated_by_credit_code(session: Session) -> None:
+def test_organisations_are_created_from_the_template_and_a_registered_code_is_refused(session: Session) -> None:
     first, second = credit_code(), credit_code()
     name = unique("阳光社工服务中心")
     data = filled_template(
@@ -65,13 +65,13 @@ def test_organisations_are_created_from_the_template_then_updated_by_credit_code
     assert stored.name == name and stored.registered_with_civil_affairs and stored.contact_email == "yg@example.cn"
     assert stored.registered_on is not None and stored.registered_on.isoformat() == "2018-03-01"
 
-    # A sheet without the e-mail column updates the rest and keeps the stored address.
+    # A registered code (written in lower case too) is refused on its cell, as POST /organisations answers 409.
     renamed = unique("阳光社会工作服务中心")
     again = workbook(ORG_HEADERS[:6], [renamed, first.lower(), "是", "2018-03-01", "否", "是"])
-    report = import_workbook(session, "organisations", again, actor=ADMIN, now=DECLARATION_DAY)
-    assert (report.created, report.updated) == (0, 1)
+    (error,) = rejected(session, "organisations", again)
+    assert (error.row, error.column) == (2, "统一社会信用代码") and "已登记" in error.message
     session.refresh(stored)
-    assert (stored.name, stored.sound_governance, stored.contact_email) == (renamed, False, "yg@example.cn")
+    assert (stored.name, stored.sound_governance) == (name, True)
 
 
 def test_a_bad_organisation_sheet_lists_every_error_and_writes_nothing(session: Session) -> None:
