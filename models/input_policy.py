@@ -12,11 +12,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    Strict,
+    StringConstraints,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 MAX_INT = 2_147_483_647  # INTEGER columns on PostgreSQL
+Flag = Annotated[bool, Strict()]  # true or false only: 0, 1 or "yes" are refused, as the schema says
 EARLIEST_DAY = date(2000, 1, 1)  # the programme files' years: models.programme_spec
 LATEST_DAY = date(2100, 12, 31)
 

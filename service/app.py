@@ -11,8 +11,6 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagge
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.database import make_engine
 from schedules.heartbeat import last_sweep, sweep_is_stale
@@ -21,6 +19,7 @@ from service.api.body_limit import install_body_limit
 from service.api.deps import ClockDep, SessionDep
 from service.api.problems import install_problem_handlers
 from service.api.router import API_PREFIX, api_router
+from service.api.security_headers import SecurityHeaders
 from service.clock import Clock, system_clock
 from service.settings import Settings, get_settings, refuse_unsafe_settings
 
@@ -87,30 +86,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, c
         }
 
     return app
-
-
-class SecurityHeaders:
-    """No answer sniffed into another type; no API answer (a token, personal data) kept by a browser or proxy."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        api = scope["path"].removeprefix(scope.get("root_path", "")).startswith(API_PREFIX)
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                if api:
-                    headers.setdefault("Cache-Control", "no-store")
-                    headers.setdefault("Pragma", "no-cache")
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 def _install_docs(app: FastAPI) -> None:

@@ -13,7 +13,7 @@ from models.payloads import NodeReportPayload
 from models.roles import Actor
 from models.statemachine import Event
 from service.errors import InvalidInput
-from service.fields import Count, text
+from service.fields import Count, Flag, text
 from service.files import attachment_exists, attachment_prefix
 from service.queries.common import StateView, state_view
 from service.queries.entities import LIFECYCLE_OF, Resource, visible_entity
@@ -28,11 +28,11 @@ class ActionRequest(BaseModel):
         default=None, description="理由（标明“须填理由”的操作必填，至多 2000 字）"
     )
     payload: dict[str, Any] = Field(default_factory=dict, description="该操作的附加内容，格式见各操作的请求模型")
-    override_phase: bool = Field(
+    override_phase: Flag = Field(
         default=False,
         description="越过阶段时间限制（如验收期外验收）：仅市民政局，须填理由，操作记录中注明越过的阶段",
     )
-    on_behalf: bool = Field(
+    on_behalf: Flag = Field(
         default=False,
         description="代录纸质材料：区、市民政局代社工机构或社区录入其纸质报送的节点报告或确认意见（须本批次允许），"
         "操作记录同时记下代录人与被代表方",

@@ -11,7 +11,7 @@ from models.organisation import Organisation
 from models.roles import Actor
 from models.social_worker import Qualification, SocialWorker
 from service.errors import Duplicate
-from service.fields import Day, Id, text
+from service.fields import Day, Flag, Id, text
 from service.queries.parties import (
     ExpertPublic,
     OrganisationPublic,
@@ -25,17 +25,17 @@ from service.queries.parties import (
 class OrganisationCreate(BaseModel):
     name: text(200, min_length=1)  # type: ignore[valid-type]
     credit_code: text(18, min_length=18)  # type: ignore[valid-type]
-    registered_with_civil_affairs: bool = False
+    registered_with_civil_affairs: Flag = False
     registered_on: Day | None = None
-    sound_governance: bool = False
-    financial_rules_and_bank_account: bool = False
+    sound_governance: Flag = False
+    financial_rules_and_bank_account: Flag = False
     contact_email: text(255) | None = None  # type: ignore[valid-type]
 
 
 class SocialWorkerCreate(BaseModel):
     name: text(100, min_length=1)  # type: ignore[valid-type]
     qualification: Qualification = Qualification.NONE
-    social_work_degree: bool = False
+    social_work_degree: Flag = False
     employer_id: Id | None = None  # an organisation user may leave it out: its own organisation
 
 

@@ -13,7 +13,7 @@ NEW_PASSWORD = "another-horse-battery"
 
 
 def test_token_answers_are_not_stored(session: Session, api: Api) -> None:
-    """Guards `SecurityHeaders` in service/app.py (Cache-Control and Pragma on every API answer)."""
+    """Guards `SecurityHeaders` in service/api/security_headers.py (Cache-Control and Pragma on every API answer)."""
     user = side(session).users[Role.ORGANISATION]
     signed_in = api.client.post(f"{V1}/login/access-token", data={"username": user.username, "password": PASSWORD})
     assert signed_in.status_code == 200, signed_in.text
@@ -29,7 +29,7 @@ def test_token_answers_are_not_stored(session: Session, api: Api) -> None:
 
 
 def test_every_answer_forbids_type_sniffing(session: Session, api: Api) -> None:
-    """Guards `SecurityHeaders` in service/app.py, and the 500 handler that answers outside it (problems.py)."""
+    """Guards `SecurityHeaders` (service/api/security_headers.py) and the 500 handler outside it (problems.py)."""
     coordinator = api.headers(side(session).users[Role.CITY_COORDINATOR])
 
     def fails() -> None:
