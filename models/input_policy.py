@@ -45,6 +45,8 @@ def character_problem(value: str, *, multiline: bool = False) -> str | None:
     character = refused_character(value, multiline=multiline)
     if character is None:
         return None
+    if "U+D800" <= character <= "U+DFFF":  # a lone surrogate: no encoding can store it
+        return f"含有无法编码的字符（{character}）"
     return f"不能包含控制字符（{character}）"
 
 

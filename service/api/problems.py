@@ -62,6 +62,7 @@ _VALIDATION_ZH = {
     "dict_type": "应为对象",
     "list_type": "应为列表",
     "string_type": "应为文本",
+    "string_unicode": "含有无法编码的字符（单独的 UTF-16 代理项）",  # a lone surrogate where no text policy reads first
     "model_attributes_type": "应为对象",
 }
 

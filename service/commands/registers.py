@@ -1,7 +1,7 @@
 """Adding organisations, social workers and experts to the registers, as their declarations allow."""
 
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from models.authority import authorize
 from models.errors import OutOfScope
@@ -83,6 +83,10 @@ def create_social_worker(session: Session, *, data: SocialWorkerCreate, actor: A
 
 def create_expert(session: Session, *, data: ExpertCreate, actor: Actor) -> ExpertPublic:
     authorize(session, actor=actor, subject=EXPERT_REGISTER, action=REGISTER)
+    if data.email is not None:  # keyed by e-mail, as the import is
+        owner = session.exec(select(Expert).where(func.lower(Expert.email) == data.email.lower())).first()
+        if owner is not None:
+            raise Duplicate(f"电子邮箱 {data.email} 已属于专家“{owner.name}”（#{owner.id}）")
     row = Expert(**data.model_dump())
     session.add(row)
     session.commit()

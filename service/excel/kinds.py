@@ -82,8 +82,8 @@ ORGANISATION_COLUMNS = [
     ORG_EMAIL,
 ]
 
-# 社会工作者 — created or updated by (所属机构, 姓名).
-WORKER_NAME = _column("姓名", cells.text(100), "最多 100 字；同一机构内按姓名更新已有记录。")
+# 社会工作者 — registered by (所属机构, 姓名); an import never updates one.
+WORKER_NAME = _column("姓名", cells.text(100), "最多 100 字；本机构已登记的姓名不能再导入。")
 WORKER_EMPLOYER = _column("所属机构统一社会信用代码", cells.key_text(18), "须为系统中已有的社工机构。")
 WORKER_QUALIFICATION = _column(
     "职业资格", cells.qualification, "填“" + "”“".join(cells.QUALIFICATION_WORDS) + "”之一。"
@@ -91,9 +91,11 @@ WORKER_QUALIFICATION = _column(
 WORKER_DEGREE = _column("是否社会工作专业毕业", cells.yes_no, "填“是”或“否”。")
 SOCIAL_WORKER_COLUMNS = [WORKER_NAME, WORKER_EMPLOYER, WORKER_QUALIFICATION, WORKER_DEGREE]
 
-# 评审专家 — created or updated by (姓名, 电子邮箱).
+# 评审专家 — registered by 电子邮箱; an import never updates one.
 EXPERT_NAME = _column("姓名", cells.text(100), "最多 100 字。")
-EXPERT_EMAIL = _column("电子邮箱", cells.email, "评审任务通知发往此邮箱；一个邮箱只属于一位专家。")
+EXPERT_EMAIL = _column(
+    "电子邮箱", cells.email, "评审任务通知发往此邮箱；一个邮箱只属于一位专家，已登记的邮箱不能再导入。"
+)
 EXPERT_FIELD = _column("专业领域", cells.text(200), "最多 200 字。", required=False)
 EXPERT_EMPLOYER = _column("工作单位", cells.text(200), "最多 200 字。", required=False)
 EXPERT_COLUMNS = [EXPERT_NAME, EXPERT_EMAIL, EXPERT_FIELD, EXPERT_EMPLOYER]

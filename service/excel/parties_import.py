@@ -108,7 +108,8 @@ def import_organisations(session: Session, sheet: Sheet) -> Counts:
 
 
 def import_social_workers(session: Session, sheet: Sheet, *, actor: Actor) -> Counts:
-    """Create or update by (employer, name); the employer is named by its 统一社会信用代码."""
+    """Register new social workers only, keyed by (employer, name): a name already on the employer's staff is
+    refused on its cell, so that no import rewrites a registered social worker's qualification."""
     parsed = _parsed(sheet, SOCIAL_WORKER_COLUMNS, [WORKER_NAME, WORKER_EMPLOYER])
     codes = {str(values[WORKER_EMPLOYER.header]) for _, values in parsed}
     employers = {
@@ -138,60 +139,58 @@ def import_social_workers(session: Session, sheet: Sheet, *, actor: Actor) -> Co
             sheet.error(row.number, WORKER_NAME.header, f"与第 {first_row[key]} 行重复：同一机构的同名社会工作者")
             continue
         first_row[key] = row.number
-        if len(staff[key]) > 1:
+        if staff[key]:
             ids = "、".join(f"#{w.id}" for w in staff[key])
             sheet.error(
                 row.number,
                 WORKER_NAME.header,
-                f"{employer.name} 已有 {len(staff[key])} 名名为“{name}”的社工（{ids}），无法确定更新哪一位",
+                f"{employer.name} 已登记名为“{name}”的社会工作者（{ids}），导入不修改已登记的社会工作者",
             )
             continue
         accepted.append((employer, values))
     if sheet.errors:
         return Counts()
-    created = updated = 0
     for employer, values in accepted:
-        name = str(values[WORKER_NAME.header])
-        existing = staff[(employer.id, name)]
-        worker = existing[0] if existing else SocialWorker(name=name, employer_id=employer.id)
-        created, updated = (created, updated + 1) if existing else (created + 1, updated)
+        worker = SocialWorker(name=str(values[WORKER_NAME.header]), employer_id=employer.id)
         worker.qualification = values[WORKER_QUALIFICATION.header]  # type: ignore[assignment]
         worker.social_work_degree = bool(values[WORKER_DEGREE.header])
         session.add(worker)
     session.flush()
-    return Counts(created, updated)
+    return Counts(created=len(accepted))
 
 
 def import_experts(session: Session, sheet: Sheet) -> Counts:
-    """Create or update by (name, e-mail); one e-mail address belongs to one expert only."""
+    """Register new experts only, keyed by e-mail: an address already registered is refused on its cell, as one
+    e-mail address belongs to one expert, so that no import rewrites a registered expert."""
     parsed = _parsed(sheet, EXPERT_COLUMNS, [EXPERT_NAME, EXPERT_EMAIL])
     emails = [str(values[EXPERT_EMAIL.header]).lower() for _, values in parsed]
     by_email: dict[str, list[Expert]] = defaultdict(list)
     for found in rows_where_in(session, select(Expert), func.lower(Expert.email), emails):
         by_email[(found.email or "").lower()].append(found)
     first_row: dict[str, int] = {}
-    accepted: list[tuple[Expert | None, dict[str, object]]] = []
+    accepted: list[dict[str, object]] = []
     for row, values in parsed:
-        name, email = str(values[EXPERT_NAME.header]), str(values[EXPERT_EMAIL.header])
+        email = str(values[EXPERT_EMAIL.header])
         if email.lower() in first_row:
             sheet.error(row.number, EXPERT_EMAIL.header, f"电子邮箱 {email} 与第 {first_row[email.lower()]} 行重复")
             continue
         first_row[email.lower()] = row.number
         owners = by_email.get(email.lower(), [])
-        others = [e.name for e in owners if e.name != name]
-        if others:
-            sheet.error(row.number, EXPERT_EMAIL.header, f"电子邮箱 {email} 已属于专家“{others[0]}”")
+        if owners:
+            sheet.error(
+                row.number,
+                EXPERT_EMAIL.header,
+                f"电子邮箱 {email} 已属于专家“{owners[0].name}”（#{owners[0].id}），导入不修改已登记的专家",
+            )
             continue
-        accepted.append((owners[0] if owners else None, values))
+        accepted.append(values)
     if sheet.errors:
         return Counts()
-    created = updated = 0
-    for existing, values in accepted:
-        expert = existing or Expert(name=str(values[EXPERT_NAME.header]), email=str(values[EXPERT_EMAIL.header]))
-        created, updated = (created, updated + 1) if existing else (created + 1, updated)
+    for values in accepted:
+        expert = Expert(name=str(values[EXPERT_NAME.header]), email=str(values[EXPERT_EMAIL.header]))
         for column, attribute in ((EXPERT_FIELD, "field_of_expertise"), (EXPERT_EMPLOYER, "employer_name")):
             if column.header in sheet.headers:
                 setattr(expert, attribute, values[column.header] or "")
         session.add(expert)
     session.flush()
-    return Counts(created, updated)
+    return Counts(created=len(accepted))

@@ -1,5 +1,6 @@
 """Opening an uploaded workbook and reading its rows by Chinese header, collecting every cell error."""
 
+import time
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class WorkbookLimits:
     zip_ratio: int = 100  # a member's size unzipped over its size zipped; real workbooks stay under 30
     ratio_checked_from: int = MIB  # a smaller member may compress as well as it likes
     blank_run: int = 1_000  # this many empty rows in a row end the sheet (a sheet may claim 1,048,576)
+    reading_seconds: float = 30.0  # from opening the file to its last row, on time.monotonic
 
 
 WORKBOOK_LIMITS = WorkbookLimits()
@@ -126,6 +128,7 @@ def open_sheet(data: bytes, preferred_title: str, limits: WorkbookLimits = WORKB
         raise _file_error("上传的文件是空的，请选择一个 Excel 工作簿（.xlsx）")
     if data.startswith(_OLE2_MAGIC):
         raise _file_error("这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 格式后再导入")
+    started = time.monotonic()
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             _check_members(archive.infolist(), limits)
@@ -136,7 +139,7 @@ def open_sheet(data: bytes, preferred_title: str, limits: WorkbookLimits = WORKB
             if not isinstance(worksheet, ReadOnlyWorksheet):
                 raise _file_error(f"「{worksheet.title}」是图表而不是工作表，请把数据放在第一个工作表中")
             worksheet.reset_dimensions()  # the size the file declares is not trusted (openpyxl's read-only advice)
-            return _sheet(worksheet, limits)
+            return _sheet(worksheet, limits, started)
         finally:
             workbook.close()
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, ParseError, IndexError) as exc:
@@ -159,7 +162,7 @@ def _check_members(members: list[zipfile.ZipInfo], limits: WorkbookLimits) -> No
             )
 
 
-def _sheet(worksheet: ReadOnlyWorksheet, limits: WorkbookLimits) -> Sheet:
+def _sheet(worksheet: ReadOnlyWorksheet, limits: WorkbookLimits, started: float) -> Sheet:
     title = worksheet.title
     first = next(worksheet.iter_rows(min_row=HEADER_ROW, max_row=HEADER_ROW, values_only=True), ())
     width = max((index + 1 for index, raw in enumerate(first) if not is_blank(raw)), default=0)
@@ -184,6 +187,10 @@ def _sheet(worksheet: ReadOnlyWorksheet, limits: WorkbookLimits) -> Sheet:
     rows = worksheet.iter_rows(min_row=HEADER_ROW + 1, max_row=last_row + 1, max_col=width, values_only=True)
     blank_run = 0
     for number, values in enumerate(rows, start=HEADER_ROW + 1):
+        if time.monotonic() - started >= limits.reading_seconds:
+            raise WorkbookTooLarge(
+                f"工作表「{title}」读到第 {number} 行已用时超过 {limits.reading_seconds:g} 秒的上限，请分成几个文件导入"
+            )
         cells = {header: values[index] for header, index in positions.items()}
         if all(is_blank(value) for value in cells.values()):
             blank_run += 1

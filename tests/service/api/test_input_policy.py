@@ -100,6 +100,15 @@ def test_a_control_character_in_a_name_is_refused_and_exports_keep_working(sessi
         f"{V1}/organisations", headers={**coordinator, "Content-Type": "application/json"}, content=escaped
     )
     assert surrogate.status_code == 422 and surrogate.json()["fields"][0]["field"] == "name", surrogate.text
+    assert "无法编码的字符（U+D800）" in surrogate.json()["detail"], surrogate.text
+    # Where no text policy reads the value first, pydantic's own refusal is told in Chinese too
+    # (`"string_unicode"` in `_VALIDATION_ZH`, service/api/problems.py).
+    escaped = json.dumps({**body, "name": "好机构", "registered_on": "2018-03-01\ud800"})
+    surrogate = api.client.post(
+        f"{V1}/organisations", headers={**coordinator, "Content-Type": "application/json"}, content=escaped
+    )
+    assert surrogate.status_code == 422, surrogate.text
+    assert surrogate.json()["detail"] == "字段 registered_on：含有无法编码的字符（单独的 UTF-16 代理项）"
     assert session.exec(select(Organisation).where(Organisation.credit_code == body["credit_code"])).first() is None
     exported = api.client.get(f"{V1}/organisations", headers=coordinator, params={"format": "xlsx"})
     assert exported.status_code == 200, exported.text

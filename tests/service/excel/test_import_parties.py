@@ -135,15 +135,20 @@ def test_social_workers_name_their_employer_and_an_organisation_imports_only_its
     own, other = factories.organisation(session), factories.organisation(session)
     existing = factories.worker(session, own, Qualification.NONE)
     actor = Actor("org", Role.ORGANISATION, organisation_id=own.id)
-    data = workbook(
-        WORKER_HEADERS,
-        [existing.name, own.credit_code, "社会工作师", "是"],
-        [unique("社工"), own.credit_code, "助理社会工作师", "否"],
-    )
+    newcomer = unique("社工")
+    data = workbook(WORKER_HEADERS, [newcomer, own.credit_code, "助理社会工作师", "否"])
     report = import_workbook(session, "social-workers", data, actor=actor, now=DECLARATION_DAY)
-    assert (report.created, report.updated) == (1, 1)
+    assert (report.created, report.updated) == (1, 0)
+    stored = session.exec(select(SocialWorker).where(SocialWorker.name == newcomer)).one()
+    assert (stored.employer_id, stored.qualification) == (own.id, Qualification.ASSISTANT)
+
+    # A name already on the staff is refused on its cell, naming the registered worker: no import rewrites one.
+    again = workbook(WORKER_HEADERS, [existing.name, own.credit_code, "社会工作师", "是"])
+    (error,) = rejected(session, "social-workers", again, actor)
+    assert (error.row, error.column) == (2, "姓名")
+    assert f"#{existing.id}" in error.message and "导入不修改已登记的社会工作者" in error.message
     session.refresh(existing)
-    assert existing.qualification is Qualification.INTERMEDIATE and existing.social_work_degree
+    assert (existing.qualification, existing.social_work_degree) == (Qualification.NONE, False)
 
     bad = workbook(
         WORKER_HEADERS,
@@ -161,26 +166,29 @@ def test_social_workers_name_their_employer_and_an_organisation_imports_only_its
     assert session.exec(select(SocialWorker).where(SocialWorker.employer_id == other.id)).all() == []
 
 
-def test_experts_are_keyed_by_name_and_email_and_a_role_without_the_right_is_refused(session: Session) -> None:
+def test_experts_are_keyed_by_email_and_a_role_without_the_right_is_refused(session: Session) -> None:
     known = factories.expert(session)
     name, email = unique("专家"), f"{unique('e')}@example.cn"
-    data = workbook(
-        ["姓名", "电子邮箱", "专业领域", "工作单位"],
-        [name, email, "社会工作", "兰州大学"],
-        [known.name, known.email, "社区治理", None],
-    )
+    data = workbook(["姓名", "电子邮箱", "专业领域", "工作单位"], [name, email, "社会工作", "兰州大学"])
     report = import_workbook(session, "experts", data, actor=ADMIN, now=DECLARATION_DAY)
-    assert (report.created, report.updated) == (1, 1)
-    session.refresh(known)
-    assert known.field_of_expertise == "社区治理"
+    assert (report.created, report.updated) == (1, 0)
     assert session.exec(select(Expert).where(Expert.email == email)).one().employer_name == "兰州大学"
 
+    # A registered address is refused whoever is named beside it; so is one given twice in the sheet.
+    fresh = f"{unique('e')}@example.cn"
     clash = workbook(
-        ["姓名", "电子邮箱"], [unique("专家"), known.email], [name, email.upper()], [unique("专家"), email]
+        ["姓名", "电子邮箱", "专业领域"],
+        [known.name, known.email, "社区治理"],
+        [unique("专家"), email.upper(), None],
+        [unique("专家"), fresh, None],
+        [unique("专家"), fresh.upper(), None],
     )
     errors = rejected(session, "experts", clash)
-    assert [(e.row, e.column) for e in errors] == [(2, "电子邮箱"), (4, "电子邮箱")]
-    assert known.name in errors[0].message and "与第 3 行重复" in errors[1].message
+    assert [(e.row, e.column) for e in errors] == [(2, "电子邮箱"), (3, "电子邮箱"), (5, "电子邮箱")]
+    assert known.name in errors[0].message and f"#{known.id}" in errors[0].message
+    assert name in errors[1].message and "与第 4 行重复" in errors[2].message
+    session.refresh(known)
+    assert known.field_of_expertise != "社区治理"
 
     with pytest.raises(RoleNotAllowed):
         import_workbook(

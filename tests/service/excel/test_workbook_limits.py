@@ -1,4 +1,4 @@
-"""Reading an upload is bounded: rows, columns, cell text and unzipped size (issue 11, finding 2)."""
+"""Reading an upload is bounded: rows, columns, cell text, unzipped size and reading time (issue 11, finding 2)."""
 
 import zipfile
 from io import BytesIO
@@ -71,6 +71,17 @@ def test_rows_past_the_limit_are_refused_and_rows_up_to_it_are_read() -> None:
     with pytest.raises(WorkbookTooLarge, match="超过 3 个数据行的上限（第 5 行仍有内容）"):
         open_sheet(data, TITLE, WorkbookLimits(data_rows=3))
     assert len(open_sheet(data, TITLE, WorkbookLimits(data_rows=4)).rows) == 4
+
+
+def test_a_sheet_still_being_read_when_the_time_limit_is_reached_is_refused() -> None:
+    """Guards the reading-time check of `_sheet` in reading.py (the real limit, 30 s, is the same code)."""
+    data = workbook(ORG_HEADERS, organisation_row(), organisation_row(), title=TITLE)
+
+    with pytest.raises(WorkbookTooLarge) as caught:
+        open_sheet(data, TITLE, WorkbookLimits(reading_seconds=0))
+    assert (caught.value.status, caught.value.code) == (413, "workbook_too_large")
+    assert "读到第 2 行已用时超过 0 秒的上限" in caught.value.message
+    assert len(open_sheet(data, TITLE, WorkbookLimits(reading_seconds=60)).rows) == 2
 
 
 def test_a_header_wider_than_the_column_limit_is_refused(session: Session) -> None:
