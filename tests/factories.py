@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,7 +48,7 @@ def in_phase(session: Session, entity: Any, event: str, preferred: datetime) -> 
     window = programme.parsed_spec().phases.window(phase)
     if window.contains(preferred.astimezone(SHANGHAI).date()):
         return preferred
-    return datetime.combine(window.start, datetime.min.time().replace(hour=9), tzinfo=SHANGHAI)
+    return datetime.combine(window.start, time(9, 0), tzinfo=SHANGHAI)
 
 
 def unique(prefix: str) -> str:

@@ -16,7 +16,7 @@ from models.project import Project
 from models.roles import Actor, Role
 from models.scope import can_see
 from schedules.calendar_store import calendar_from_db
-from schedules.planning import plan_nodes
+from schedules.planning import PlannedNode, plan_nodes
 from service.files import attachment_file
 from service.queries.common import Page, StateView, state_view
 from service.queries.projects import get_project
@@ -142,19 +142,10 @@ def my_open_nodes(
     )
 
 
-class PlannedNodePublic(BaseModel):
-    kind: str
-    sequence: int
-    title: str
-    due_date: date
-    planned_from: str
-    provisional: bool
-
-
 class NodePlan(BaseModel):
     programme_id: int
     programme_code: str
-    items: list[PlannedNodePublic]
+    items: list[PlannedNode]  # as `schedules.planning.plan_nodes` plans them
 
 
 def node_plan(session: Session, *, programme_id: int) -> NodePlan:
@@ -166,5 +157,5 @@ def node_plan(session: Session, *, programme_id: int) -> NodePlan:
     return NodePlan(
         programme_id=programme.id,
         programme_code=programme.code,
-        items=[PlannedNodePublic.model_validate(node, from_attributes=True) for node in planned],
+        items=planned,
     )
