@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install run test fuzz lint lock bench diagrams clean initial-migration
+.PHONY: install browser run test test-reliability fuzz lint lock bench diagrams clean initial-migration
 
 # Every dependency at the exact version in constraints.txt: a fresh machine installs what was tested.
 $(BIN)/.installed: pyproject.toml constraints.txt
@@ -16,6 +16,10 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 install: $(BIN)/.installed
 
+# The console's browser tests drive Debian's Chromium with CJK fonts; a fresh machine gets them here (as root).
+browser:
+	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || { apt-get update && apt-get install -y chromium fonts-noto-cjk; }
+
 run: install
 	@mkdir -p var
 	$(BIN)/sanshe init-db
@@ -24,9 +28,14 @@ run: install
 	SANSHE_SIMULATED_CLOCK=true $(BIN)/sanshe seed-demo
 	SANSHE_MODE=dev SANSHE_SIMULATED_CLOCK=true $(BIN)/sanshe up
 
-test: install
+test: install browser
 	@mkdir -p var
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not reliability"
+
+# The long fault runs (tests/reliability/README.md): SIGKILLs, concurrent sweepers and dispatchers, outages, 100k notices.
+test-reliability: install
+	@mkdir -p var
+	$(BIN)/pytest -m reliability tests/reliability
 
 # schemathesis at length: every phase for both roles, FUZZ_EXAMPLES examples an operation (`make test` runs it bounded).
 FUZZ_EXAMPLES ?= 200

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Build an engine; SQLite gets real transactions (savepoints), foreign keys and a busy timeout."""
+    """Build an engine; SQLite gets real transactions (savepoints), foreign keys and a 30 s busy timeout."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _give_sqlite_real_transactions(engine)
@@ -33,7 +33,10 @@ def _give_sqlite_real_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front, waiting up to the busy timeout: a deferred transaction that
+        # reads and then writes fails at once with "database is locked" while another connection writes,
+        # because SQLite never calls the busy handler on the upgrade from read to write.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager

@@ -5,9 +5,18 @@ working weekends (调休) are working days, and a sweep on a rest day simply fin
 """
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from prefect.events import DeploymentEventTrigger
+    from prefect.schedules import Schedule
 
 TIMEZONE = "Asia/Shanghai"
+PROJECT_TAG = "sanshe"
+# A deployment's interval runs fall on whole multiples from midnight in Shanghai, and a second deploy keeps them.
+INTERVAL_ANCHOR = datetime(2022, 1, 1, tzinfo=ZoneInfo(TIMEZONE))
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,23 @@ class Job:
     # When the simulated clock is set forward past some of its runs: "last" runs once, as of the last day missed
     # (the sweeps' catch-up policy takes care of the rest); "span" runs once over the whole span (as_of and since).
     catch_up: str = "last"
+
+    def __post_init__(self) -> None:
+        if (self.cron is None) == (self.interval_minutes is None):
+            raise ValueError(f"{self.id}: a job runs by cron or by interval_minutes, exactly one of them")
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The tags every run of the job carries, started by the service or by its deployment: one definition."""
+        return (PROJECT_TAG, f"job:{self.id}")
+
+    @property
+    def interval(self) -> timedelta | None:
+        return None if self.interval_minutes is None else timedelta(minutes=self.interval_minutes)
+
+    def schedule_text(self) -> str:
+        """How often it runs, for the operator: the cron or the interval, in Asia/Shanghai."""
+        return f"{self.cron or f'每 {self.interval_minutes} 分钟'}，{TIMEZONE}"
 
 
 JOBS: tuple[Job, ...] = (
@@ -58,6 +84,40 @@ JOBS: tuple[Job, ...] = (
         description="发送发件箱中到期的通知",
     ),
 )
+
+
+def deployment_schedule(entry: Job) -> "Schedule":
+    """The job's schedule as its Prefect deployment runs it: the same cron in Asia/Shanghai, or the same interval."""
+    from prefect.schedules import Cron, Interval
+
+    if entry.cron is not None:
+        return Cron(entry.cron, timezone=TIMEZONE)
+    assert entry.interval is not None
+    return Interval(entry.interval, anchor_date=INTERVAL_ANCHOR, timezone=TIMEZONE)
+
+
+def leaders(entry: Job) -> tuple[str, ...]:
+    """The jobs this one follows (`followed_by`): the dispatcher goes right after each sweep and the bulletins."""
+    return tuple(other.id for other in JOBS if entry.id in other.followed_by)
+
+
+def deployment_triggers(entry: Job) -> list["DeploymentEventTrigger"]:
+    """A deployed job follows the same jobs as in the service: started when a deployed run of one of them completes.
+
+    Only runs started by a deployment match; a run of the service's own scheduler starts its followers itself."""
+    from prefect.events import DeploymentEventTrigger
+
+    leading = leaders(entry)
+    if not leading:
+        return []
+    return [
+        DeploymentEventTrigger(
+            name=f"{entry.id}-after-{'-'.join(leading)}",
+            description=f"{entry.description}：紧随 {'、'.join(leading)} 的每次部署运行完成之后",
+            expect={"prefect.flow-run.Completed"},
+            match_related={"prefect.resource.role": "deployment", "prefect.resource.name": list(leading)},
+        )
+    ]
 
 
 def job(job_id: str) -> Job:

@@ -1,13 +1,16 @@
 """The default runner: APScheduler inside the service, its jobs kept in the service's own database.
 
 Each job runs its flow, the very one a deployment would run, against the Prefect server (PREFECT_API_URL),
-so every run shows in the UI.
+so every run shows in the UI, with the tags its deployment gives it. Two runs of one job never overlap in a
+service: APScheduler keeps one instance of each scheduled job, and a per-job lock makes a follower (the dispatch
+after a sweep) or a catch-up wait for a run of the same job already under way.
 """
 
 import asyncio
 import importlib
 import inspect
 import logging
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -31,6 +34,8 @@ MISFIRE_GRACE_SECONDS = 6 * 3600  # a service down at 07:00 still sweeps when it
 DISPATCH_JOB = "dispatch-notifications"
 CATCH_UP_JOB = "clock-catch-up"
 CATCH_UP_EXECUTOR = "clock-catch-up"  # one worker: each batch waits for the one before it
+# One lock per job, made here once: APScheduler's one-instance rule knows only the runs it starts itself.
+JOB_LOCKS = {entry.id: threading.Lock() for entry in JOBS}
 
 
 def job_flow(entry: Job) -> Any:
@@ -42,15 +47,19 @@ def job_flow(entry: Job) -> Any:
 def run_job(job_id: str, request: dict[str, Any] | None = None, *, followers: bool = True) -> Any:
     """Called by APScheduler in its thread pool (a sync flow must not block the event loop).
 
-    `request` adds to the registry's parameters (a catch-up's `as_of` and `since`)."""
+    `request` adds to the registry's parameters (a catch-up's `as_of` and `since`). A run of the same job already
+    under way in this service (the 5-minute dispatch when a sweep's follower starts) is waited for, not joined."""
+    from prefect import tags  # here, not at import: the API imports this module and must start without Prefect
+
     entry = job(job_id)
     flow = job_flow(entry)
     request_type = flow.__annotations__["request"]
-    log.info("running scheduled job %s", job_id)
-    result = flow(request_type(**{**entry.parameters.get("request", {}), **(request or {})}))
-    if inspect.iscoroutine(result):  # an async flow (the dispatcher): this thread has no event loop of its own
-        result = asyncio.run(result)
-    for follower in entry.followed_by if followers else ():
+    with JOB_LOCKS[entry.id], tags(*entry.tags):
+        log.info("running scheduled job %s", job_id)
+        result = flow(request_type(**{**entry.parameters.get("request", {}), **(request or {})}))
+        if inspect.iscoroutine(result):  # an async flow (the dispatcher): this thread has no event loop of its own
+            result = asyncio.run(result)
+    for follower in entry.followed_by if followers else ():  # this job's lock released: each takes its own
         run_job(follower)
     return result
 
@@ -113,8 +122,8 @@ def start_catch_ups(scheduler: BaseScheduler, runs: list[CatchUp]) -> None:
 def trigger_of(entry: Job) -> CronTrigger | IntervalTrigger:
     if entry.cron is not None:
         return CronTrigger.from_crontab(entry.cron, timezone=ZoneInfo(TIMEZONE))
-    assert entry.interval_minutes is not None, f"{entry.id}: a job needs cron or interval_minutes"
-    return IntervalTrigger(minutes=entry.interval_minutes, timezone=ZoneInfo(TIMEZONE))
+    assert entry.interval is not None
+    return IntervalTrigger(seconds=entry.interval.total_seconds(), timezone=ZoneInfo(TIMEZONE))
 
 
 def start_scheduler(settings: Any, engine: Engine) -> BackgroundScheduler:

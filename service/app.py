@@ -20,7 +20,10 @@ from service.api.deps import ClockDep, SessionDep
 from service.api.problems import install_problem_handlers
 from service.api.router import API_PREFIX, api_router
 from service.api.security_headers import SecurityHeaders
+from service.api.unhandled_errors import install_unhandled_errors
 from service.clock import Clock, system_clock
+from service.console.pages import console_router
+from service.mail.outage import mail_server_status
 from service.settings import Settings, get_settings, refuse_unsafe_settings
 
 log = logging.getLogger(__name__)
@@ -60,19 +63,28 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, c
         app.state.engine = engine
     install_problem_handlers(app)
     app.include_router(api_router(dev=settings.mode == "dev"), prefix=API_PREFIX)
+    app.include_router(console_router())  # the zh-CN console; `/` redirects to its sign-in or work list
     install_body_limit(app)  # inside SecurityHeaders, so that its refusals carry the headers too
+    install_unhandled_errors(app)  # a 500 answered here keeps the client's connection open
     app.add_middleware(SecurityHeaders)
     _install_docs(app)
 
     @app.get("/health")
     def health(session: SessionDep, now: ClockDep) -> dict[str, Any]:
-        """Liveness plus the sweep's heartbeat (a stale sweep: deadlines go unenforced); no data, anyone may ask."""
+        """Liveness, the sweep's heartbeat (a stale sweep: deadlines go unenforced) and the mail server; no data."""
         session.exec(text("SELECT 1"))  # type: ignore[call-overload]
         sweep = last_sweep(session)
         stale = sweep_is_stale(sweep, now)
+        mail = mail_server_status(session)
         return {
-            "status": "degraded" if stale else "ok",
+            "status": "degraded" if stale or mail.status != "ok" else "ok",
             "database": "ok",
+            "mail": {
+                "status": mail.status,
+                "since": None if mail.since is None else mail.since.isoformat(),
+                "last_try": None if mail.last_try_at is None else mail.last_try_at.isoformat(),
+                "message": mail.message,
+            },
             "last_sweep": None
             if sweep is None
             else {

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 12:07:28.568414
+Create Date: 2026-12-01 14:15:48.155406
 """
 
 from collections.abc import Sequence
@@ -86,6 +86,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_login_failure_at'), ['at'], unique=False)
         batch_op.create_index('ix_login_failure_key_at', ['kind', 'key', 'at'], unique=False)
 
+    op.create_table('mail_server_outage',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('since', models.columns.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('last_try_at', models.columns.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('officialcalendaryear',
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -117,6 +124,8 @@ def upgrade() -> None:
     sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
     sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('digest_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('digest_part', sa.Integer(), nullable=True),
+    sa.Column('digest_parts', sa.Integer(), nullable=True),
     sa.Column('status', sa.Enum('pending', 'sent', 'failed', name='outboxstatus', native_enum=False, length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', models.columns.AwareDateTime(timezone=True), nullable=False),
@@ -130,7 +139,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('message_id')
     )
     with op.batch_alter_table('outboxmessage', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_outboxmessage_digest_key'), ['digest_key'], unique=False)
+        batch_op.create_index('ix_outboxmessage_digest', ['digest_key', 'recipient_address', 'digest_part', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outboxmessage_next_attempt_at'), ['next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outboxmessage_status'), ['status'], unique=False)
 
@@ -523,11 +532,12 @@ def downgrade() -> None:
     with op.batch_alter_table('outboxmessage', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outboxmessage_status'))
         batch_op.drop_index(batch_op.f('ix_outboxmessage_next_attempt_at'))
-        batch_op.drop_index(batch_op.f('ix_outboxmessage_digest_key'))
+        batch_op.drop_index('ix_outboxmessage_digest')
 
     op.drop_table('outboxmessage')
     op.drop_table('organisation')
     op.drop_table('officialcalendaryear')
+    op.drop_table('mail_server_outage')
     with op.batch_alter_table('login_failure', schema=None) as batch_op:
         batch_op.drop_index('ix_login_failure_key_at')
         batch_op.drop_index(batch_op.f('ix_login_failure_at'))

@@ -200,7 +200,8 @@ def _resource_methods(request: Request) -> set[str]:
     }
 
 
-def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """The traceback to the log, a problem without internal details to the client."""
     log.error("未处理的错误：%s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
         request,
@@ -215,7 +216,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_exception_handler(Exception, unexpected_error)  # errors of the outer middleware only
     _document_problem_schema(app)
 
 

@@ -12,8 +12,8 @@ from models.database import make_engine, session_scope
 from models.dates import SHANGHAI, shanghai_date
 from models.errors import DomainError
 from models.programme import Programme
-from schedules.registry import JOBS, TIMEZONE
-from schedules.sweep import SweepProgress, sweep
+from schedules.registry import JOBS, deployment_schedule, deployment_triggers, leaders
+from schedules.sweep import DEFAULT_BATCH_SIZE, SweepProgress, sweep
 from service.auth import command_line_actor
 from service.cli.running import AsWhom, command_now, database_session, echo_moves, echo_progress, refusals
 from service.commands.calendar import OfficialYearLoad, load_calendar_year
@@ -46,7 +46,7 @@ def _echo_sweep_progress(progress: SweepProgress) -> None:
 
 def sweep_command(
     as_of: str = typer.Option(None, "--as-of", help="督办日期 YYYY-MM-DD（默认今天）"),
-    batch_size: int = typer.Option(2000, "--batch-size"),
+    batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size"),
     direct: bool = typer.Option(False, "--direct", help="不经 Prefect，直接在本进程执行"),
 ) -> None:
     """执行一次节点督办：到期提醒与逾期升级（每个节点每一级只通知一次）。"""
@@ -154,27 +154,25 @@ def deploy_command(
     ),
     source: Path = typer.Option(Path(__file__).resolve().parent.parent, "--source", help="代码所在目录或仓库"),
 ) -> None:
-    """把调度表中的作业注册为 Prefect 部署（按上海时区的 cron），交由工作池执行。"""
+    """把调度表中的全部作业注册为 Prefect 部署（按上海时区的 cron 或固定间隔），交由工作池执行。"""
     from prefect import flow as prefect_flow
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
-    from prefect.schedules import Cron
 
     for entry in JOBS:
-        schedules = [Cron(entry.cron, timezone=TIMEZONE)] if entry.cron else []
         deployment_id = prefect_flow.from_source(source=str(source), entrypoint=entry.entrypoint).deploy(
             name=entry.id,
             work_pool_name=work_pool,
-            schedules=schedules,
-            interval=timedelta(minutes=entry.interval_minutes) if entry.interval_minutes else None,
+            schedules=[deployment_schedule(entry)],
+            triggers=deployment_triggers(entry),  # the dispatch right after each sweep, as in the service
             parameters=entry.parameters,
-            tags=["sanshe", f"job:{entry.id}"],
+            tags=list(entry.tags),  # the same tags the in-service runner gives the job's runs
             description=entry.description,
             concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
             print_next_steps=False,
         )
-        typer.echo(
-            f"已部署 {entry.id}（{entry.cron or f'每 {entry.interval_minutes} 分钟'}，{TIMEZONE}）：{deployment_id}"
-        )
+        leading = leaders(entry)
+        follows = f"，并在 {'、'.join(leading)} 每次完成后运行" if leading else ""
+        typer.echo(f"已部署 {entry.id}（{entry.schedule_text()}{follows}）：{deployment_id}")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from models.database import make_engine
 from service.cli.running import command_now, echo_progress
 from service.mail.catcher import catcher_dir, run_catcher
-from service.mail.dispatcher import DispatchOptions, DispatchReport, dispatch_due
+from service.mail.dispatcher import DispatchOptions, DispatchReport, clock_from, dispatch_due
 from service.mail.transport import SmtpConfig, SmtpPool
 from service.settings import get_settings
 
@@ -46,8 +46,9 @@ def dispatch(
     async def run() -> DispatchReport:
         async with SmtpPool(SmtpConfig.from_settings(settings), size=connections) as pool:
             with Session(engine, expire_on_commit=False) as session:
+                clock = clock_from(command_now(session))
                 return await dispatch_due(
-                    session, pool, options=options, now=command_now(session), after_batch=_echo_dispatch_progress
+                    session, pool, options=options, clock=clock, after_batch=_echo_dispatch_progress
                 )
 
     report = asyncio.run(run())
@@ -56,7 +57,11 @@ def dispatch(
         f"发出 {report.mails} 封邮件：{report.sent} 条通知已发送，{report.retried} 条稍后重试，{report.failed} 条失败"
     )
     if report.unreachable:
-        typer.echo(f"邮件服务器 {settings.smtp_host}:{settings.smtp_port} 无法连接，通知已保留，稍后重试。", err=True)
+        typer.echo(
+            f"邮件服务器 {settings.smtp_host}:{settings.smtp_port} 无法连接，{report.waiting} 条通知已保留"
+            "（不计尝试次数），稍后重试。",
+            err=True,
+        )
         raise typer.Exit(code=1)
 
 

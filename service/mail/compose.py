@@ -37,11 +37,12 @@ class OutgoingMail:
 
 
 def group_into_mails(notices: Sequence[ClaimedNotice]) -> list[tuple[ClaimedNotice, ...]]:
-    """Rows with the same digest_key and address make one mail; every other row is a mail of its own."""
+    """Rows of the same part of a digest (digest_key, address) make one mail; every other row is a mail of its own."""
     groups: dict[tuple[str, ...], list[ClaimedNotice]] = {}
     for notice in notices:
         if notice.digest_key is not None:
-            key: tuple[str, ...] = ("digest", notice.digest_key, (notice.recipient_address or "").strip().lower())
+            # The claim's identity of a digest part: the same key, address (as stored) and part number.
+            key: tuple[str, ...] = ("digest", notice.digest_key, str(notice.recipient_address), str(notice.digest_part))
         else:
             key = ("row", str(notice.id))
         groups.setdefault(key, []).append(notice)
@@ -67,12 +68,20 @@ def recipient(name: str, address: str | None) -> Address:
 
 
 def compose(notices: Sequence[ClaimedNotice], *, sender: Address, public_url: str, now: datetime) -> OutgoingMail:
-    """One message for the rows of one group; the first row's Message-ID names it, on every attempt."""
+    """One message for the rows of one group; the first row's Message-ID names it, on every attempt.
+
+    A part of a larger digest says which part it is ("第 2 部分，共 3 部分") in its subject and body.
+    """
     first = notices[0]
     to = recipient(first.recipient_name, first.recipient_address)
     try:
         rendered = render_notice(
-            first.template, [n.params for n in notices], recipient_name=first.recipient_name, public_url=public_url
+            first.template,
+            [n.params for n in notices],
+            recipient_name=first.recipient_name,
+            public_url=public_url,
+            part=first.digest_part or 1,
+            parts=first.digest_parts or 1,
         )
     except UnrenderableNotice as exc:
         raise Undeliverable(str(exc)) from exc

@@ -1,19 +1,30 @@
 """The outbox side of dispatch: claim due rows in batches, then record what became of each.
 
-PostgreSQL claims with `FOR UPDATE SKIP LOCKED` so concurrent dispatchers never wait on each other;
-SQLite serialises writers, so the same conditional UPDATE is atomic there. Either way the claim is also
-written as a lease (`leased_by`, `lease_until`), so the rows stay claimed after the claim's transaction
-commits and while the mail is on the wire; a dispatcher that dies leaves rows that return when the lease
-ends. `attempts` counts claims, so a notice that keeps crashing its dispatcher still runs out of attempts.
+Candidates are read without locks; then rows are leased by conditional UPDATE … RETURNING statements
+that check again that each row is still due. Rows outside a digest are taken with `FOR UPDATE SKIP
+LOCKED` on PostgreSQL, as many as the candidates held. A digest (digest_key, address) is claimed one
+part at a time, at most `DIGEST_PART_ROWS` rows, numbered in the rows' id order; on PostgreSQL only
+while holding a transaction-level advisory lock on that digest (a digest whose lock is taken is
+skipped), on SQLite under the write lock the claim's transaction holds. So two dispatchers never split
+one part between them, and no statement binds more ids than a part or a batch holds.
+
+The claim is also written as a lease (`leased_by`, `lease_until`), so the rows stay claimed after the
+claim's transaction commits and while the mail is on the wire; the dispatcher renews it while its batch is
+in flight, and a dispatcher that dies leaves rows that return when the lease ends. `attempts` counts
+claims, so a notice that keeps crashing its dispatcher still runs out of attempts; an outage gives the
+attempt back (`release_unreached`).
 """
 
+import hashlib
+import math
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy import Table, and_, func, or_, select, text, tuple_, update
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -22,6 +33,7 @@ from service.mail.retry import RetryPolicy
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 T = OUTBOX.c
+DIGEST_PART_ROWS = 200  # rows one digest mail carries at most; a larger digest goes out in numbered parts
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,8 @@ class ClaimedNotice:
     message_id: str
     digest_key: str | None
     attempts: int
+    digest_part: int | None = None  # which part of its digest this row goes out in (1-based)
+    digest_parts: int | None = None  # how many parts the digest has
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
@@ -49,43 +63,166 @@ def _due(now: datetime) -> ColumnElement[bool]:
 
 
 def claim_due(
-    session: Session, *, now: datetime, worker: str, limit: int, lease: timedelta = timedelta(minutes=5)
+    session: Session,
+    *,
+    now: datetime,
+    worker: str,
+    limit: int,
+    lease: timedelta = timedelta(minutes=5),
+    part_rows: int = DIGEST_PART_ROWS,
 ) -> list[ClaimedNotice]:
-    """Lease up to `limit` due rows, plus the rest of any digest they belong to; the caller commits."""
-    lease_values = {"leased_by": worker, "lease_until": now + lease, "attempts": T.attempts + 1}
-    candidates = (
-        select(T.id).where(_due(now)).order_by(T.next_attempt_at, T.id).limit(limit).with_for_update(skip_locked=True)
-    )
-    ids = list(session.execute(_lease(candidates, now, lease_values)).scalars())
-    if ids:
-        digests = select(T.digest_key).where(T.id.in_(ids), T.digest_key.is_not(None)).distinct()
-        siblings = select(T.id).where(_due(now), T.digest_key.in_(digests)).with_for_update(skip_locked=True)
-        ids += session.execute(_lease(siblings, now, lease_values)).scalars()
-    if not ids:
-        return []
-    rows = session.execute(select(OUTBOX).where(T.id.in_(ids)).order_by(T.id)).mappings()
-    return [
-        ClaimedNotice(
-            id=row["id"],
-            template=row["template"],
-            entity_type=row["entity_type"],
-            entity_id=row["entity_id"],
-            recipient_name=row["recipient_name"],
-            recipient_address=row["recipient_address"],
-            params=dict(row["params"] or {}),
-            message_id=row["message_id"],
-            digest_key=row["digest_key"],
-            attempts=row["attempts"],
+    """Lease up to `limit` due rows (a digest's part whole: up to limit + part_rows - 1); the caller commits.
+
+    Digests another dispatcher is claiming at this moment are passed over for the next candidates, so a
+    dispatcher finds nothing only when nothing is left for it.
+    """
+    values = {"leased_by": worker, "lease_until": now + lease, "attempts": T.attempts + 1}
+    claimed: list[ClaimedNotice] = []
+    busy: list[tuple[str, str | None]] = []  # digests whose lock another dispatcher holds
+    for _ in range(CLAIM_ROUNDS):
+        candidates = _candidates(session, now, limit - len(claimed), busy)
+        claimed += _lease_rows(session, sum(c.digest_key is None for c in candidates), now, values)
+        parts = dict.fromkeys(
+            (c.digest_key, c.recipient_address, c.digest_part) for c in candidates if c.digest_key is not None
         )
-        for row in rows
-    ]
+        passed_over = False
+        for digest_key, address, part in parts:
+            if len(claimed) >= limit:
+                break
+            got = _lease_digest_part(session, digest_key, address, part, now=now, values=values, part_rows=part_rows)
+            if got is None:
+                busy.append((digest_key, address))
+                passed_over = True
+            else:
+                claimed += got
+        if not passed_over or len(claimed) >= limit:
+            break
+    return sorted(claimed, key=lambda notice: notice.id)
 
 
-def _lease(candidates: Any, now: datetime, values: dict[str, Any]) -> Any:
-    # A materialized CTE runs the locking SELECT once; as a plain IN-subquery PostgreSQL may rescan it per
-    # row of a semi-join and lease more than `limit` rows. The outer condition re-checks rows changed since.
+CLAIM_ROUNDS = 4  # candidate reads per claim when other dispatchers hold the digests read
+
+
+def _candidates(session: Session, now: datetime, limit: int, busy: list[tuple[str, str | None]]) -> list[Any]:
+    """The next due rows, read without locks, leaving out digests found busy (at most a batch of them)."""
+    query = select(T.id, T.digest_key, T.recipient_address, T.digest_part).where(_due(now))
+    if busy:
+        query = query.where(
+            or_(
+                T.digest_key.is_(None),
+                T.recipient_address.is_(None),
+                tuple_(T.digest_key, T.recipient_address).not_in(busy),
+            )
+        )
+    return list(session.execute(query.order_by(T.next_attempt_at, T.id).limit(limit)).all())
+
+
+def _lease_rows(session: Session, count: int, now: datetime, values: dict[str, Any]) -> list[ClaimedNotice]:
+    """`count` due rows outside any digest; rows another dispatcher has locked are skipped for the next ones."""
+    if not count:
+        return []
+    locked = (
+        select(T.id)
+        .where(_due(now), T.digest_key.is_(None))
+        .order_by(T.next_attempt_at, T.id)
+        .limit(count)
+        .with_for_update(skip_locked=True)
+    )
+    return _lease(session, locked, now, values)
+
+
+def _lease_digest_part(
+    session: Session,
+    digest_key: str,
+    address: str | None,
+    part: int | None,
+    *,
+    now: datetime,
+    values: dict[str, Any],
+    part_rows: int,
+) -> list[ClaimedNotice] | None:
+    """One part of one digest: a numbered part due again (retry, crash), or the next rows in id order.
+
+    None when another dispatcher holds the digest's lock (PostgreSQL): it is claiming from it right now.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        lock = func.pg_try_advisory_xact_lock(digest_lock_id(digest_key, address))
+        if not session.execute(select(lock)).scalar():
+            return None
+    same = and_(
+        T.digest_key == digest_key,
+        T.recipient_address == address if address is not None else T.recipient_address.is_(None),
+    )
+    if part is not None:
+        rows = select(T.id).where(same, T.digest_part == part, _due(now))
+        return _lease(session, rows, now, values)
+    last = session.execute(
+        select(T.digest_part, T.digest_parts)
+        .where(same, T.digest_part.is_not(None))
+        .order_by(T.digest_part.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        size = session.execute(select(func.count()).select_from(OUTBOX).where(same)).scalar_one()
+        number, parts = 1, max(1, math.ceil(size / part_rows))
+    else:
+        number = last.digest_part + 1
+        parts = max(last.digest_parts or number, number)
+    rows = select(T.id).where(same, T.digest_part.is_(None), _due(now)).order_by(T.id).limit(part_rows)
+    return _lease(session, rows, now, {**values, "digest_part": number, "digest_parts": parts})
+
+
+def digest_lock_id(digest_key: str, address: str | None) -> int:
+    """The advisory lock key of a digest: a stable signed 64-bit hash of its key and address."""
+    digest = hashlib.blake2b(f"{digest_key}\x00{address or ''}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _lease(session: Session, candidates: Any, now: datetime, values: dict[str, Any]) -> list[ClaimedNotice]:
+    # A materialized CTE runs the candidates' SELECT once; as a plain IN-subquery PostgreSQL may rescan it per
+    # row of a semi-join and lease more than its LIMIT. The outer condition re-checks rows changed since.
     claimable = candidates.cte("claimable").prefix_with("MATERIALIZED", dialect="postgresql")
-    return update(OUTBOX).where(T.id.in_(select(claimable.c.id)), _due(now)).values(**values).returning(T.id)
+    statement = update(OUTBOX).where(T.id.in_(select(claimable.c.id)), _due(now)).values(**values).returning(*OUTBOX.c)
+    return [_claimed(row) for row in session.execute(statement).mappings()]
+
+
+def _claimed(row: RowMapping) -> ClaimedNotice:
+    return ClaimedNotice(
+        id=row["id"],
+        template=row["template"],
+        entity_type=row["entity_type"],
+        entity_id=row["entity_id"],
+        recipient_name=row["recipient_name"],
+        recipient_address=row["recipient_address"],
+        params=dict(row["params"] or {}),
+        message_id=row["message_id"],
+        digest_key=row["digest_key"],
+        attempts=row["attempts"],
+        digest_part=row["digest_part"],
+        digest_parts=row["digest_parts"],
+    )
+
+
+def without_waiting_for_disk(session: Session) -> None:
+    """The marks after each mail commit without waiting for PostgreSQL's WAL flush (`synchronous_commit = off`).
+
+    A crash of the dispatcher loses nothing: the server has the commit. Only a crash of the database server
+    or its machine may lose the last fraction of a second of marks, whose mails then go once more with the
+    same Message-ID: the trade SQLite's `synchronous=NORMAL` makes too (models/database.py).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit = off"))
+
+
+def renew_leases(session: Session, ids: Iterable[int], *, worker: str, until: datetime) -> None:
+    """Rows of a batch still in flight stay ours: their lease moves to `until`. The caller commits."""
+    ids = list(ids)
+    if ids:
+        session.execute(
+            update(OUTBOX)
+            .where(T.id.in_(ids), T.status == OutboxStatus.PENDING.value, T.leased_by == worker)
+            .values(lease_until=until)
+        )
 
 
 def mark_sent(session: Session, ids: Iterable[int], *, now: datetime) -> None:
@@ -107,6 +244,22 @@ def mark_failed(session: Session, ids: Iterable[int], *, worker: str, error: str
             update(OUTBOX)
             .where(T.id.in_(ids), T.status == OutboxStatus.PENDING.value, T.leased_by == worker)
             .values(status=OutboxStatus.FAILED.value, last_error=error[:2000], leased_by=None, lease_until=None)
+        )
+
+
+def release_unreached(session: Session, ids: Iterable[int], *, worker: str, error: str) -> None:
+    """The server could not be reached: the rows wait, due at once, and the claim's attempt is given back."""
+    ids = list(ids)
+    if ids:
+        session.execute(
+            update(OUTBOX)
+            .where(T.id.in_(ids), T.status == OutboxStatus.PENDING.value, T.leased_by == worker)
+            .values(
+                attempts=T.attempts - 1,  # counted by our claim, which holds the lease (so at least 1)
+                last_error=error[:2000],
+                leased_by=None,
+                lease_until=None,
+            )
         )
 
 

@@ -38,14 +38,24 @@ def project_url(public_url: str, project_id: Any) -> str:
     return f"{base}/{project_id}" if project_id not in (None, "") else base
 
 
-def render_notice(template: str, rows: list[dict[str, Any]], *, recipient_name: str, public_url: str) -> RenderedNotice:
-    """Render one mail from the params of one row, or of every row of a digest (the first row's params on top)."""
+def render_notice(
+    template: str,
+    rows: list[dict[str, Any]],
+    *,
+    recipient_name: str,
+    public_url: str,
+    part: int = 1,
+    parts: int = 1,
+) -> RenderedNotice:
+    """Render one mail from the params of one row, or of every row of a digest part (the first row's on top)."""
     rows = [{**row, "url": project_url(public_url, row.get("project_id"))} for row in rows]
     projects = {row.get("project_id") for row in rows}
     context: dict[str, Any] = {
         **rows[0],
         "rows": rows,
         "recipient_name": recipient_name,
+        "digest_part": part,
+        "digest_parts": parts,
         "project_url": rows[0]["url"] if len(projects) == 1 else project_url(public_url, None),
     }
     try:

@@ -1,8 +1,10 @@
 """Sending over a few reused aiosmtplib connections, with a timeout on every call.
 
-Each failure is sorted once: transient (connection refused or lost, timeouts, 4xx) is retried later;
-permanent (5xx for the recipient or the content) is not. A refused sender or login is a configuration
-fault, not the notice's: it is transient too, so fixing the settings lets the notices go.
+Each failure is sorted once: unreachable (no connection or greeting: the server is down, the mail not
+refused), transient (a connection lost mid-conversation, 4xx) retried later, permanent (5xx for the
+recipient or the content) not retried. A refused sender is a configuration fault, not the notice's:
+transient too, so fixing the settings lets the notices go; a refused login, met while connecting, counts
+as unreachable and uses no attempt.
 """
 
 import asyncio
@@ -49,6 +51,7 @@ class SendFailure:
     permanent: bool
     error: str  # shown to the coordinator next to the notice
     unreachable: bool = False  # no connection could be opened: the server is down, not this mail refused
+    lost: bool = False  # the connection broke mid-conversation (the server was reached)
 
 
 @dataclass(frozen=True)
@@ -84,12 +87,16 @@ class SmtpPool:
         self._clients = []
 
     async def send_all(
-        self, items: Sequence[T], build: Callable[[T], Envelope | SendFailure]
+        self,
+        items: Sequence[T],
+        build: Callable[[T], Envelope | SendFailure],
+        on_result: Callable[[int, SendFailure | None], None] | None = None,
     ) -> list[SendFailure | None]:
         """Build and send each item's mail; the result at index i is None when item i was accepted.
 
         Each mail is built by the connection that sends it, just before sending, so that building the
-        next mail overlaps the server's work on the previous one.
+        next mail overlaps the server's work on the previous one. `on_result(i, result)` is called as soon
+        as item i's outcome is known, before the next mail goes on that connection.
         """
         results: list[SendFailure | None] = [None] * len(items)
         queue: asyncio.Queue[int] = asyncio.Queue()
@@ -99,23 +106,38 @@ class SmtpPool:
         while len(self._clients) < self.size:
             self._clients.append(self._new_client())
 
+        def done(index: int, result: SendFailure | None) -> None:
+            results[index] = result
+            if on_result is not None:
+                on_result(index, result)
+
         async def work(client: aiosmtplib.SMTP) -> None:
             while not queue.empty():
                 index = queue.get_nowait()
                 envelope = build(items[index])
                 if isinstance(envelope, SendFailure):
-                    results[index] = envelope
+                    done(index, envelope)
                     continue
                 if unreachable:
-                    results[index] = unreachable[0]
+                    done(index, unreachable[0])
                     continue
-                if not client.is_connected:
+                kept = client.is_connected
+                if not kept:
                     failure = await self._connect(client)
                     if failure is not None:
                         unreachable.append(failure)
-                        results[index] = failure
+                        done(index, failure)
                         continue
-                results[index] = await self._send(client, envelope)
+                result = await self._send(client, envelope)
+                if kept and result is not None and result.lost:
+                    # A kept connection the server has dropped since: open a new one before blaming the mail.
+                    failure = await self._connect(client)
+                    if failure is not None:
+                        unreachable.append(failure)
+                        done(index, failure)
+                        continue
+                    result = await self._send(client, envelope)
+                done(index, result)
 
         await asyncio.gather(*(work(client) for client in self._clients[: max(1, len(items))]))
         return results
@@ -161,7 +183,7 @@ class SmtpPool:
             return SendFailure(True, f"收件地址无法发送：{exc}")
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             client.close()  # lost or timed out mid-conversation: start clean on the next mail
-            return SendFailure(False, f"发送中断：{type(exc).__name__}: {exc}")
+            return SendFailure(False, f"发送中断：{type(exc).__name__}: {exc}", lost=True)
         if errors:  # one recipient per mail, so a partial refusal cannot happen; say so if it does
             code, text = next(iter(errors.values()))
             return SendFailure(code >= 500, f"收件地址被拒绝（{code} {text}）")

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from flows.dispatch_notifications import ARTIFACT_KEY, DispatchRequest, DispatchSummary, dispatch_notifications
 from models.outbox import OutboxMessage, OutboxStatus
-from service.mail.catcher import CatcherProcess
+from service.mail.catcher import CatcherProcess, free_port
 from service.settings import get_settings
 from tests.flows.deadline_db import fresh_flow_database
 from tests.models.lifecycle_paths import IMPLEMENTATION_DAY
@@ -76,7 +76,30 @@ def test_flow_sends_due_notices_and_publishes_counts(
         assert len(caught(catcher, message_ids)) == 5
 
     assert (summary.sent, summary.retried, summary.failed, summary.batches) == (5, 0, 1, 3)
-    assert [row["通知数"] for row in table] == [5, 0, 1]
+    assert [row["通知数"] for row in table] == [5, 0, 1, 0]
     with Session(flow_db) as session:
         statuses = session.exec(select(OutboxMessage.status).where(OutboxMessage.id.in_(ids))).all()  # type: ignore[union-attr]
     assert sorted(statuses) == sorted([OutboxStatus.SENT] * 5 + [OutboxStatus.FAILED])
+
+
+def test_flow_against_an_unreachable_server_keeps_every_notice_and_its_attempts(
+    flow_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guards record()'s unreachable branch as the flow meets it: the run stops, the rows wait untouched."""
+    now = IMPLEMENTATION_DAY
+    with Session(flow_db) as session:
+        made = [
+            sweep_row(session, template="node_overdue", address=address(), digest_key=None, now=now) for _ in range(3)
+        ]
+        session.commit()
+        ids = [r.id for r in made]
+    monkeypatch.setenv("SANSHE_SMTP_PORT", str(free_port()))  # nothing listens there
+    get_settings.cache_clear()
+
+    summary, table = asyncio.run(run_flow(DispatchRequest(now=now + timedelta(minutes=1))))
+
+    assert summary.unreachable and (summary.sent, summary.retried, summary.waiting) == (0, 0, 3)
+    assert [row["通知数"] for row in table] == [0, 0, 0, 3]
+    with Session(flow_db) as session:
+        found = session.exec(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()  # type: ignore[union-attr]
+    assert {(r.status, r.attempts) for r in found} == {(OutboxStatus.PENDING, 0)}

@@ -27,3 +27,10 @@ def test_models_import_nothing_outward() -> None:
 
 def test_every_named_effect_is_bound() -> None:
     assert unbound_effects() == set()
+
+
+def test_the_api_starts_without_prefect() -> None:
+    """`import prefect` costs seconds: the API and the console load it only when a job runs (schedules/runner.py)."""
+    script = "import sys, service.app\nprint('prefect' in sys.modules)\n"
+    found = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"

@@ -3,13 +3,14 @@
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect
 from sqlmodel import Session
 
 from models.database import make_engine
 from models.dates import SHANGHAI
 from schedules.heartbeat import last_sweep, sweep_is_stale
-from schedules.registry import JOBS, job
+from schedules.registry import JOBS, TIMEZONE, Job, deployment_schedule, deployment_triggers, job, leaders
 from schedules.runner import JOB_TABLE, job_flow, start_scheduler
 from schedules.sweep import sweep
 from service.settings import Settings
@@ -60,3 +61,24 @@ def test_every_sweep_is_followed_by_the_dispatcher() -> None:
     assert all(set(j.followed_by) <= ids for j in JOBS)
     assert job("enforce-deadlines").followed_by == ("dispatch-notifications",)
     assert job("dispatch-notifications").interval_minutes == 5
+
+
+def test_each_deployment_runs_on_its_jobs_schedule_in_shanghai_time() -> None:
+    for entry in JOBS:
+        schedule = deployment_schedule(entry)  # what `sanshe deploy` registers
+        assert (schedule.cron, schedule.interval, schedule.timezone) == (entry.cron, entry.interval, TIMEZONE)
+    assert job("dispatch-notifications").interval == timedelta(minutes=5)
+    assert job("enforce-deadlines").tags == ("sanshe", "job:enforce-deadlines")
+    dispatcher = job("dispatch-notifications")  # deployed, it follows the same jobs it follows in the service
+    assert leaders(dispatcher) == ("enforce-deadlines", "review-reminders", "publish-quarterly-bulletins")
+    (trigger,) = deployment_triggers(dispatcher)
+    assert trigger.expect == {"prefect.flow-run.Completed"}
+    assert all(deployment_triggers(entry) == [] for entry in JOBS if entry is not dispatcher)
+
+
+def test_a_job_runs_by_cron_or_by_interval_never_both() -> None:
+    """Guards `Job.__post_init__`: a job with both (or neither) has no one schedule to deploy or to trigger."""
+    with pytest.raises(ValueError, match="exactly one"):
+        Job(id="both", entrypoint="flows/x.py:x", cron="0 7 * * *", interval_minutes=5)
+    with pytest.raises(ValueError, match="exactly one"):
+        Job(id="neither", entrypoint="flows/x.py:x")

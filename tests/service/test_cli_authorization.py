@@ -32,12 +32,12 @@ from service.excel import kinds
 from service.settings import get_settings
 from tests import factories
 from tests.conftest import BACKENDS, postgres_database
+from tests.processes import database_url
 from tests.service.api import workbooks
 from tests.service.api.builders import PASSWORD, Side, side, user
 from tests.service.api.test_accounts import accounts_workbook
 from tests.service.api.test_authorization_matrix import EXPECTED_ROLES, OFFICIAL_2099, refused_role
 from tests.service.api.test_programme_scope import programme_yaml
-from tests.service.test_programme_dates import url_of
 
 Arguments = Callable[[Session, Side, Path], list[str]]
 
@@ -155,7 +155,7 @@ def world(request: pytest.FixtureRequest) -> Iterator[tuple[Engine, Side]]:
 
 
 def run(engine: Engine, arguments: list[str], monkeypatch: pytest.MonkeyPatch) -> Result:
-    monkeypatch.setenv("SANSHE_DATABASE_URL", url_of(engine))
+    monkeypatch.setenv("SANSHE_DATABASE_URL", database_url(engine))
     get_settings.cache_clear()
     try:
         return CliRunner().invoke(app, arguments)

@@ -6,11 +6,10 @@ from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner, Result
 
@@ -27,7 +26,8 @@ from service.auth import create_access_token, create_user
 from service.cli import app as cli
 from service.settings import Settings, get_settings
 from tests import factories
-from tests.conftest import BACKENDS, POSTGRES_URL, postgres_database
+from tests.conftest import BACKENDS, postgres_database
+from tests.processes import database_url
 from tests.schedules.builders import started_project
 from tests.service.api.builders import PASSWORD, FakeClock
 
@@ -61,15 +61,6 @@ def twin_databases(request: pytest.FixtureRequest) -> Iterator[tuple[Engine, Eng
                 session.commit()
             engines.append(engine)
         yield engines[0], engines[1]
-
-
-def url_of(engine: Engine) -> str:
-    """The URL a separate process would use for this database (a PostgreSQL schema is put on its search_path)."""
-    if engine.dialect.name == "sqlite":
-        return engine.url.render_as_string(hide_password=False)
-    with engine.connect() as connection:
-        schema = connection.execute(text("select current_schema()")).scalar_one()
-    return f"{POSTGRES_URL}?options={quote(f'-csearch_path={schema}')}"
 
 
 def moved_nodes(engine: Engine) -> Moves:
@@ -115,7 +106,7 @@ def load_over_http(engine: Engine, source: str, files_dir: Path) -> dict[str, An
 
 def load_with_cli(engine: Engine, path: Path, monkeypatch: pytest.MonkeyPatch) -> Result:
     """`sanshe load-programme PATH` against this database, found by its URL as in production."""
-    monkeypatch.setenv("SANSHE_DATABASE_URL", url_of(engine))
+    monkeypatch.setenv("SANSHE_DATABASE_URL", database_url(engine))
     get_settings.cache_clear()
     try:
         return CliRunner().invoke(cli, ["load-programme", str(path)])

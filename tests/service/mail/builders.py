@@ -8,12 +8,13 @@ import uuid
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, select
 
 from models.notices import MESSAGE_ID_DOMAIN
 from models.outbox import OutboxMessage
+from service.clock import Clock
 from service.mail.catcher import CatcherProcess
 from service.mail.dispatcher import DispatchOptions, DispatchReport, dispatch_due
 from service.mail.outbox_leases import ClaimedNotice
@@ -23,6 +24,11 @@ from tests.factories import unique
 
 SENDER = "三社联动平台 <noreply@sanshe.local>"
 PUBLIC_URL = "http://console.example.cn"
+
+
+class SmtpServer(Protocol):
+    host: str
+    port: int
 
 
 def options(**overrides: Any) -> DispatchOptions:
@@ -37,14 +43,51 @@ def options(**overrides: Any) -> DispatchOptions:
     return DispatchOptions(**values)
 
 
-def dispatch(session: Session, catcher: CatcherProcess, *, now: datetime, **overrides: Any) -> DispatchReport:
-    """Run the dispatcher once against the catcher, as `sanshe dispatch` does."""
+def dispatch(
+    session: Session,
+    catcher: SmtpServer,
+    *,
+    now: datetime | None = None,
+    clock: Clock | None = None,
+    connections: int = 2,
+    host: str | None = None,
+    timeout_seconds: float = 5,
+    max_batches: int = 1000,
+    **overrides: Any,
+) -> DispatchReport:
+    """Run the dispatcher once against the catcher, as `sanshe dispatch` does: at `now`, or on a faked `clock`."""
+    config = SmtpConfig(host or catcher.host, catcher.port, timeout_seconds=timeout_seconds)
 
     async def run() -> DispatchReport:
-        async with SmtpPool(SmtpConfig(catcher.host, catcher.port, timeout_seconds=5), size=2) as pool:
-            return await dispatch_due(session, pool, options=options(**overrides), now=now, rng=random.Random(7))
+        async with SmtpPool(config, size=connections) as pool:
+            return await dispatch_due(
+                session,
+                pool,
+                options=options(**overrides),
+                clock=clock,
+                now=now,
+                max_batches=max_batches,
+                rng=random.Random(7),
+            )
 
     return asyncio.run(run())
+
+
+def digest_rows(session: Session, *, count: int, office: str, digest_key: str, now: datetime) -> list[OutboxMessage]:
+    """One office's late nodes of one sweep, in id order."""
+    return [
+        sweep_row(
+            session,
+            template="node_overdue",
+            address=office,
+            digest_key=digest_key,
+            now=now,
+            project_id=i,
+            project_title=f"项目{i}",
+            node_title=f"第{i}号节点",
+        )
+        for i in range(1, count + 1)
+    ]
 
 
 def sweep_row(
@@ -123,4 +166,6 @@ def claimed(row: OutboxMessage) -> ClaimedNotice:
         row.message_id,
         row.digest_key,
         row.attempts,
+        row.digest_part,
+        row.digest_parts,
     )

@@ -1,21 +1,16 @@
 """The dispatcher against a real SMTP server in another process: what arrives, what waits, what fails."""
 
-import asyncio
-import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
+import pytest
 from icalendar import Calendar
 from sqlmodel import Session, select
 
 from models.outbox import OutboxMessage, OutboxStatus
 from models.roles import Role
 from service.mail.catcher import CatcherProcess, caught_mail_file, list_caught_mail
-from service.mail.compose import group_into_mails
-from service.mail.dispatcher import record, send
 from service.mail.failures import list_failed_notices, requeue_failed
-from service.mail.outbox_leases import claim_due
-from service.mail.transport import SmtpConfig, SmtpPool
 from service.transitions import extend_review_due_date
 from tests import factories
 from tests.factories import DECLARATION_DAY, fire
@@ -30,6 +25,7 @@ from tests.service.mail.builders import (
     sweep_row,
 )
 from tests.service.mail.conftest import REFUSED
+from tests.service.mail.deferring_server import DeferringServer
 
 LATER = IMPLEMENTATION_DAY + timedelta(days=1)
 
@@ -169,7 +165,29 @@ def test_a_550_fails_that_notice_only(session: Session, catcher: CatcherProcess)
     assert not caught(catcher, {refused.message_id})
 
 
-def test_outage_loses_nothing_and_each_notice_goes_once(session: Session, own_catcher: CatcherProcess) -> None:
+def test_a_4xx_uses_an_attempt_and_retries_are_bounded(session: Session) -> None:
+    """Guards mark_retry's `policy.exhausted(attempts)`: a server that keeps deferring fails the notice in the end."""
+    row = sweep_row(session, template="node_overdue", address=address(), digest_key=None, now=LATER)
+    now = LATER
+    with DeferringServer() as deferring:
+        for attempt in (1, 2, 3):  # options(): max_attempts=3
+            report = dispatch(session, deferring, now=now)
+            (row,) = rows(session, [row.id])
+            assert row.attempts == attempt and not report.unreachable
+            now = row.next_attempt_at
+    assert row.status is OutboxStatus.FAILED and row.attempts == 3
+    assert "已尝试 3 次仍未发出" in (row.last_error or "") and "451" in (row.last_error or "")
+
+
+class Killed(BaseException):
+    """The dispatcher's process dies here."""
+
+
+def test_a_crash_between_send_and_mark_yields_at_most_one_duplicate(session: Session, catcher: CatcherProcess) -> None:
+    """Guards dispatch_batch's `session.commit()` after each mail: a crash resends the mail in flight, not the batch.
+
+    The faked clock kills the dispatcher when it is read after the third mail was accepted, before its mark.
+    """
     now = LATER
     notices = [
         sweep_row(
@@ -183,71 +201,27 @@ def test_outage_loses_nothing_and_each_notice_goes_once(session: Session, own_ca
         )
         for i in range(5)
     ]
-    own_catcher.stop()
+    readings = 0
 
-    down = dispatch(session, own_catcher, now=now)
+    def dying_clock() -> datetime:
+        nonlocal readings
+        readings += 1
+        if readings == 4:  # the claim, then one reading per accepted mail: this is the third mail's
+            raise Killed
+        return now
 
-    assert down.unreachable and down.sent == 0 and down.retried == 5
-    waiting = rows(session, [n.id for n in notices])
-    assert all(r.status is OutboxStatus.PENDING and r.attempts == 1 and r.next_attempt_at > now for r in waiting)
-    assert all("无法连接" in (r.last_error or "") for r in waiting)
-    assert dispatch(session, own_catcher, now=now + timedelta(seconds=1)).batches == 0  # backing off: not yet due
+    with pytest.raises(Killed):
+        dispatch(session, catcher, clock=dying_clock, connections=1, worker="crashing-dispatcher")
+    session.rollback()  # what the dead process had not committed is gone
 
-    own_catcher.start()
-    back = max(r.next_attempt_at for r in waiting)
-    first = dispatch(session, own_catcher, now=back)
-    again = dispatch(session, own_catcher, now=back + timedelta(hours=1))
-
-    assert (first.sent, again.sent) == (5, 0)
-    arrived = caught(own_catcher, {n.message_id for n in notices})
-    assert sorted(m["Message-ID"] for m in arrived) == sorted(n.message_id for n in notices)
-
-
-def test_retries_are_bounded(session: Session, own_catcher: CatcherProcess) -> None:
-    row = sweep_row(session, template="node_overdue", address=address(), digest_key=None, now=LATER)
-    own_catcher.stop()
-    now = LATER
-    for _ in range(3):  # options(): max_attempts=3
-        dispatch(session, own_catcher, now=now)
-        (row,) = rows(session, [row.id])
-        now = row.next_attempt_at
-    assert row.status is OutboxStatus.FAILED and row.attempts == 3
-    assert "已尝试 3 次仍未发出" in (row.last_error or "")
-
-
-def test_a_crash_between_send_and_mark_yields_at_most_one_duplicate(session: Session, catcher: CatcherProcess) -> None:
-    now = LATER
-    row = sweep_row(
-        session,
-        template="node_overdue",
-        address=address(),
-        digest_key=None,
-        now=now,
-        project_id=1,
-        project_title="项目",
-    )
-    crashing = options(worker="crashing-dispatcher")
-
-    async def send_then_die() -> None:
-        claimed = claim_due(session, now=now, worker=crashing.worker, limit=10, lease=crashing.lease)
-        session.commit()
-        mails = group_into_mails(claimed)
-        async with SmtpPool(SmtpConfig(catcher.host, catcher.port), size=1) as pool:
-            results = await send(pool, mails, options=crashing, now=now)
-        assert results == [None]
-        record(session, mails, results, options=crashing, now=now, rng=random.Random(1))
-        session.rollback()  # the process died before the mark was committed
-
-    asyncio.run(send_then_die())
     assert dispatch(session, catcher, now=now + timedelta(minutes=1)).batches == 0  # still leased by the dead one
-    report = dispatch(session, catcher, now=now + crashing.lease)
-    again = dispatch(session, catcher, now=now + 2 * crashing.lease)
+    report = dispatch(session, catcher, now=now + options().lease)
+    again = dispatch(session, catcher, now=now + 2 * options().lease)
 
-    assert (report.sent, again.sent) == (1, 0)
-    copies = caught(catcher, {row.message_id})
-    assert len(copies) == 2 and copies[0]["Message-ID"] == copies[1]["Message-ID"] == row.message_id
-    (final,) = rows(session, [row.id])
-    assert final.status is OutboxStatus.SENT and final.attempts == 2
+    assert (report.sent, again.sent) == (3, 0)
+    copies = {n.message_id: len(caught(catcher, {n.message_id})) for n in notices}
+    assert sorted(copies.values()) == [1, 1, 1, 1, 2]  # the one mail in flight came twice, nothing else did
+    assert {r.status for r in rows(session, [n.id for n in notices])} == {OutboxStatus.SENT}
 
 
 def test_the_console_lists_caught_mail_decoded(session: Session, catcher: CatcherProcess) -> None:

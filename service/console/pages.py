@@ -1,0 +1,23 @@
+"""The console's routes in one place, mounted by `service.app` beside the API."""
+
+from fastapi import APIRouter
+
+from models.errors import OutOfScope
+from service.console import project_page, sign_in, work_list
+from service.console.refusals import ConsoleRoute
+
+_unknown = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+
+
+@_unknown.get("/console/{rest:path}")
+def unknown_page(rest: str) -> None:
+    """Any other console address: a page in Chinese, not the API's problem details."""
+    raise OutOfScope("页面不存在，请从“我的待办”重新进入")
+
+
+def console_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    for module in (sign_in, work_list, project_page):
+        router.include_router(module.router)
+    router.include_router(_unknown)  # last: only what no page above answers
+    return router

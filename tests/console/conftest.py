@@ -1,0 +1,176 @@
+"""One real console server per test session and backend: uvicorn in a subprocess over a fresh database built
+through the factories, on a free port, driven by Debian's Chromium through Playwright."""
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from models.migrate import fresh_database
+from models.project import Project
+from models.roles import Role
+from models.service_clock import set_stored_clock
+from models.user import User
+from service.auth import actor_of
+from service.commands.extensions import NodeExtension, extend_node
+from service.mail.catcher import free_port
+from service.settings import PROJECT_ROOT
+from tests import factories
+from tests.conftest import BACKENDS, postgres_database
+from tests.processes import database_url, stop
+from tests.service.api.builders import PASSWORD, Side, side, user
+from tests.service.api.conftest import api, dev_api  # noqa: F401  (the in-process client, for cookie and form tests)
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = PROJECT_ROOT / "var" / "test-output" / "screenshots"
+NO_CHROMIUM = (
+    "未找到 /usr/bin/chromium：控制台的浏览器测试需要 Debian 的 Chromium 和中文字体。"
+    "请以 root 运行 make browser（apt-get install -y chromium fonts-noto-cjk）后重试。"
+)
+STARTUP_SECONDS = 60
+DAY = factories.DECLARATION_DAY  # the programme clock's day: the drafts' `submit` is inside its window
+postgres_schema = contextmanager(postgres_database)  # skipped, or failed under CI=true, when unreachable
+
+
+@dataclass
+class World:
+    """What the server holds: a project in implementation and two drafts in one district, and another district."""
+
+    base_url: str
+    backend: str
+    city: Side
+    draft: Project  # the organisation submits it in the journey
+    untouched_draft: Project  # a forged post must leave it a draft
+    contested_draft: Project  # submitted from two pages at once
+    stranger: User  # the bureau of another district of the same city
+
+    def user(self, role: Role) -> User:
+        return self.city.users[role]
+
+
+def _build(engine: Engine) -> tuple[Side, list[Project], User]:
+    """Everything through the factories and use cases, committed, before the server starts."""
+    with Session(engine, expire_on_commit=False) as session:
+        city = side(session)
+        drafts = [
+            factories.cast(session, programme=city.programme, declaring=city.organisation).project for _ in range(3)
+        ]
+        node = city.node  # given more time through the extension use case: the timeline shows it moved
+        data = NodeExtension(
+            new_due_date=node.due_date + timedelta(days=14), reason="疫情防控延期", expected_version=node.version
+        )
+        extend_node(session, node_id=node.id, data=data, actor=actor_of(city.users[Role.CITY_COORDINATOR]), now=DAY)
+        elsewhere = factories.district(session, city.programme, "七里河区")
+        assert elsewhere.id != city.district.id
+        stranger = user(session, Role.DISTRICT_BUREAU, region_id=elsewhere.id)
+        set_stored_clock(session, to=DAY, wall_now=datetime.now(UTC), set_by="tests")
+        session.commit()
+        return city, drafts, stranger
+
+
+def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"控制台服务启动失败（退出码 {process.returncode}）：\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/health", timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise RuntimeError(f"控制台服务 {STARTUP_SECONDS} 秒内未就绪：\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(NO_CHROMIUM)
+        pytest.skip(NO_CHROMIUM)
+    backend = request.param
+    with (
+        fresh_database("sqlite", prefix="sanshe-console") if backend == "sqlite" else postgres_schema("sanshe_console")
+    ) as engine:
+        city, (draft, untouched, contested), stranger = _build(engine)
+        folder = tmp_path_factory.mktemp(f"console-{backend}")
+        port = free_port()
+        environment = {name: value for name, value in os.environ.items() if not name.startswith("SANSHE_")}
+        environment |= {
+            "SANSHE_MODE": "dev",  # the programme clock needs it; production's Secure cookies are tested apart
+            "SANSHE_SIMULATED_CLOCK": "true",
+            "SANSHE_SCHEDULER_ENABLED": "false",
+            "SANSHE_SECRET_KEY": secrets.token_urlsafe(48),
+            "SANSHE_DATABASE_URL": database_url(engine),
+            "SANSHE_FILES_DIR": str(folder / "files"),
+        }
+        log = folder / "server.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                cwd=folder,  # no .env of the project's
+                env=environment,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_up(process, base_url, log)
+            yield World(base_url, backend, city, draft, untouched, contested, stranger)
+        finally:
+            stop(process)
+
+
+@pytest.fixture(scope="package")
+def playwright() -> Iterator[Playwright]:
+    """Package-wide, not session-wide: the sync driver keeps an event loop running in this thread until it stops,
+    and the mail tests after these need `asyncio.run`."""
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="package")
+def browser(playwright: Playwright, world: World) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def context(browser: Browser, world: World) -> Iterator[BrowserContext]:
+    """A fresh browser profile per test (no cookies), at a 1366×768 screen, in Chinese."""
+    profile = browser.new_context(base_url=world.base_url, viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    yield profile
+    profile.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+def screenshot(page: Page, world: World, name: str) -> Path:
+    """Kept under var/test-output/screenshots/ for the README and for whoever reads a failed run."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}-{world.backend}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page: Page, user: User, *, password: str = PASSWORD) -> None:
+    page.goto("/console/login")
+    page.get_by_label("用户名", exact=True).fill(user.username)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()
