@@ -3,7 +3,17 @@
 from fastapi import APIRouter
 
 from models.errors import OutOfScope
-from service.console import project_page, sign_in, work_list
+from service.console import (
+    clock_page,
+    dashboard,
+    expert_inbox,
+    mail_viewer,
+    node_page,
+    overdue_list,
+    project_page,
+    sign_in,
+    work_list,
+)
 from service.console.refusals import ConsoleRoute
 
 _unknown = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -17,7 +27,17 @@ def unknown_page(rest: str) -> None:
 
 def console_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    for module in (sign_in, work_list, project_page):
+    for module in (
+        sign_in,
+        work_list,
+        project_page,
+        dashboard,
+        expert_inbox,
+        node_page,
+        clock_page,
+        mail_viewer,
+        overdue_list,
+    ):
         router.include_router(module.router)
     router.include_router(_unknown)  # last: only what no page above answers
     return router

@@ -14,11 +14,12 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 
 from models.errors import DomainError
-from models.roles import Actor
+from models.roles import Actor, Role
 from models.user import User
 from service.api.deps import SessionDep, SettingsDep, WallClockDep
 from service.auth import Token, actor_of, user_from_token
 from service.errors import NotAuthenticated
+from service.mail.outage import mail_server_status
 from service.settings import Settings
 
 SESSION_COOKIE = "sanshe_session"
@@ -113,11 +114,19 @@ def session_user(request: Request, session: SessionDep, settings: SettingsDep, n
 SessionUser = Annotated[User, Depends(session_user)]
 
 
-def console_user(request: Request, user: SessionUser) -> User:
-    """The signed-in user, kept on the request so that a refusal's page still shows who is signed in."""
+MAIL_WATCHERS = frozenset({Role.CITY_COORDINATOR, Role.ADMIN})  # told on every page while mail cannot go out
+
+
+def console_user(request: Request, user: SessionUser, session: SessionDep) -> User:
+    """The signed-in user, kept on the request so that a refusal's page still shows who is signed in.
+
+    Those who watch the mail also get the mail server's status (read on the request's own session: on SQLite a
+    second session would wait for this one's write lock)."""
     if user.must_change_password:
         raise PasswordChangeOwed()
     request.state.console_user = user
+    if user.role in MAIL_WATCHERS:
+        request.state.mail_status = mail_server_status(session)
     return user
 
 

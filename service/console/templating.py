@@ -11,6 +11,7 @@ from models.roles import ROLE_LABELS_ZH
 from models.user import User
 from service.console.formatting import FILTERS
 from service.console.session import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, csrf_token, new_browser_key, set_browser_key
+from service.mail.outage import MailServerStatus
 from service.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -52,6 +53,7 @@ def render(
             "csrf_field": CSRF_FIELD,
             "csrf_header": CSRF_HEADER,
             "csrf_token": csrf_token(settings, key),
+            "mail_outage": _mail_outage(request),
             **context,
         },
         status_code=status,
@@ -60,3 +62,9 @@ def render(
     if fresh:
         set_browser_key(response, settings, key)
     return response
+
+
+def _mail_outage(request: Request) -> MailServerStatus | None:
+    """An open mail server outage, for those who watch the mail (`console_user` reads it, as /health does)."""
+    status: MailServerStatus | None = getattr(request.state, "mail_status", None)
+    return status if status is not None and status.since is not None else None

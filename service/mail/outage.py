@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlmodel import Session
 
-from models.dates import SHANGHAI
+from models.dates_zh import moment_zh
 from models.insert_if_absent import insert_ignoring_duplicates
 from models.outbox import MAIL_OUTAGE_ROW, MailServerOutage
 
@@ -30,8 +30,7 @@ class MailServerStatus:
         """What the coordinator reads, e.g. 邮件服务器不可达，自 2022年7月1日 09:00 起."""
         if self.since is None:
             return "邮件服务器正常"
-        local = self.since.astimezone(SHANGHAI)
-        return f"邮件服务器不可达，自 {local.year}年{local.month}月{local.day}日 {local:%H:%M} 起"
+        return f"邮件服务器不可达，自 {moment_zh(self.since)} 起"
 
 
 def mail_server_status(session: Session) -> MailServerStatus:

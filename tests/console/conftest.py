@@ -56,6 +56,8 @@ class World:
     untouched_draft: Project  # a forged post must leave it a draft
     contested_draft: Project  # submitted from two pages at once
     stranger: User  # the bureau of another district of the same city
+    engine: Engine  # the server's database: a test module may add rows of its own (committed) while it runs
+    files_dir: Path  # the server's SANSHE_FILES_DIR (uploads, the dev mail catcher's folder)
 
     def user(self, role: Role) -> User:
         return self.city.users[role]
@@ -128,7 +130,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         base_url = f"http://127.0.0.1:{port}"
         try:
             _wait_until_up(process, base_url, log)
-            yield World(base_url, backend, city, draft, untouched, contested, stranger)
+            yield World(base_url, backend, city, draft, untouched, contested, stranger, engine, folder / "files")
         finally:
             stop(process)
 
