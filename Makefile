@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install browser run test test-reliability fuzz lint lock bench diagrams clean initial-migration
+.PHONY: install browser run test test-reliability screenshots fuzz lint lock bench bench-console diagrams clean initial-migration
 
 # Every dependency at the exact version in constraints.txt: a fresh machine installs what was tested.
 $(BIN)/.installed: pyproject.toml constraints.txt
@@ -37,6 +37,11 @@ test-reliability: install
 	@mkdir -p var
 	$(BIN)/pytest -m reliability tests/reliability
 
+# The README's screenshots (docs/screenshots/: dashboard, project page, expert inbox at 1366×768) over the demo data.
+screenshots: install browser
+	@mkdir -p var docs/screenshots
+	SANSHE_README_SCREENSHOTS=1 SANSHE_TEST_BACKENDS=sqlite $(BIN)/pytest -q -p no:cacheprovider tests/console/test_readme_screenshots.py
+
 # schemathesis at length: every phase for both roles, FUZZ_EXAMPLES examples an operation (`make test` runs it bounded).
 FUZZ_EXAMPLES ?= 200
 fuzz: install
@@ -51,7 +56,7 @@ lint: install
 lock:
 	rm -rf var/lock-venv
 	$(PYTHON) -m venv var/lock-venv
-	var/lock-venv/bin/pip install --quiet --disable-pip-version-check '.[test,lint]'
+	var/lock-venv/bin/pip install --quiet --disable-pip-version-check '.[test,lint,bench]'
 	{ sed -n '1,2p' constraints.txt; var/lock-venv/bin/pip freeze --exclude-editable | grep -iv '^sanshe' | sort -f; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 	rm -rf var/lock-venv
@@ -62,6 +67,12 @@ bench: install
 	$(BIN)/python -m benchmarks.api
 	$(BIN)/python -m benchmarks.mail
 	$(BIN)/python -m benchmarks.zip_bomb
+	$(MAKE) --no-print-directory bench-console
+
+# The console's pages through a real uvicorn under locust from a second process (the optional `bench` extra).
+bench-console: install
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[bench]'
+	$(BIN)/python -m benchmarks.console
 
 diagrams: install
 	$(BIN)/python -m models.diagrams --write README.md

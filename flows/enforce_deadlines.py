@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from flows.database import flow_engine
-from flows.run_labels import DayRequest, day_run_name, tag_current_flow_run
+from flows.run_labels import DayRequest, current_flow_run_id, day_run_name, tag_current_flow_run
 from models.programme import Programme
 from schedules.progress import district_counts
 from schedules.sweep import (
@@ -61,9 +61,9 @@ def claim_batch(ids: list[int], as_of: date, now: datetime) -> BatchOutcome:
 
 @task(cache_policy=NO_CACHE)
 def record_heartbeat(result: SweepResult, now: datetime) -> None:
-    """The row /health reads: a sweep that stops finishing shows there, not only in Prefect."""
+    """The row /health reads: a sweep that stops finishing shows there, not only in Prefect (and links to this run)."""
     with Session(flow_engine()) as session:
-        session_steps(session).record(result, now)
+        session_steps(session, flow_run_id=current_flow_run_id()).record(result, now)
 
 
 SWEEP_TASKS = SweepSteps(due_nodes=list_due_nodes, claim=claim_batch, record=record_heartbeat)

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from flows.database import flow_engine
-from flows.run_labels import DayRequest, day_run_name
+from flows.run_labels import DayRequest, current_flow_run_id, day_run_name
 from models.database import session_scope
 from schedules.heartbeat import REVIEWS, record_sweep
 from schedules.review_sweep import sweep_reviews
@@ -27,8 +27,11 @@ class ReviewReminderReport(BaseModel):
     notices: int = 0
 
 
-def remind_reviews(session: Session, *, as_of: date, now: datetime) -> ReviewReminderReport:
-    """Claim the due review rungs, queue their notices and leave the heartbeat; the caller commits."""
+def remind_reviews(
+    session: Session, *, as_of: date, now: datetime, flow_run_id: str | None = None
+) -> ReviewReminderReport:
+    """Claim the due review rungs, queue their notices and leave the heartbeat (with the flow run it ran as, if any);
+    the caller commits."""
     result = sweep_reviews(session, as_of=as_of, now=now)
     claimed = dict(result.claimed)
     record_sweep(
@@ -39,6 +42,7 @@ def remind_reviews(session: Session, *, as_of: date, now: datetime) -> ReviewRem
         due=0,
         claimed=sum(claimed.values()),
         notices=result.notices,
+        flow_run_id=flow_run_id,
     )
     return ReviewReminderReport(as_of=as_of, claimed=claimed, notices=result.notices)
 
@@ -46,7 +50,7 @@ def remind_reviews(session: Session, *, as_of: date, now: datetime) -> ReviewRem
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def claim_review_rungs(as_of: date, now: datetime) -> ReviewReminderReport:
     with session_scope(flow_engine()) as session:
-        return remind_reviews(session, as_of=as_of, now=now)
+        return remind_reviews(session, as_of=as_of, now=now, flow_run_id=current_flow_run_id())
 
 
 @flow(name="review-reminders", flow_run_name=day_run_name("review-reminders"))

@@ -35,6 +35,12 @@ def day_run_name(prefix: str) -> Callable[[], str]:
     return name
 
 
+def current_flow_run_id() -> str | None:
+    """The flow run this flow or task runs in, as its heartbeat row keeps it; None outside a run."""
+    found = flow_run.get_id()
+    return None if found is None else str(found)
+
+
 def tag_current_flow_run(tags: Iterable[str]) -> list[str]:
     """Add `tags` to the running flow run, keeping its own (deployment's) tags; outside a run, nothing to tag."""
     context = FlowRunContext.get()

@@ -35,3 +35,4 @@ class SweepRun(SQLModel, table=True):
     due: int = 0
     claimed: int = 0
     notices: int = 0
+    flow_run_id: str | None = Field(default=None, max_length=36)  # the Prefect flow run that swept; None: run directly

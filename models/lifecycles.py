@@ -425,16 +425,31 @@ REVIEW_ASSIGNMENT = Lifecycle(
 )
 
 ORGANISATION_REGISTER = Register(
-    "organisation", "社工机构", (Creation("register", "登记社工机构", BUREAUS | ADMIN),), table=Organisation
+    "organisation",
+    "社工机构",
+    (
+        Creation("register", "登记社工机构", BUREAUS | ADMIN),
+        Creation("edit", "修改社工机构信息", BUREAUS | ADMIN),
+    ),
+    table=Organisation,
 )
 SOCIAL_WORKER_REGISTER = Register(
     "social_worker",
     "社会工作者",
-    (Creation("register", "登记社会工作者", BUREAUS | ORGANISATION | ADMIN),),
+    (
+        Creation("register", "登记社会工作者", BUREAUS | ORGANISATION | ADMIN),
+        Creation("edit", "修改社会工作者信息", BUREAUS | ORGANISATION | ADMIN),
+    ),
     table=SocialWorker,
 )
 EXPERT_REGISTER = Register(
-    "expert", "评审专家", (Creation("register", "登记评审专家", COORDINATOR | ADMIN),), table=Expert
+    "expert",
+    "评审专家",
+    (
+        Creation("register", "登记评审专家", COORDINATOR | ADMIN),
+        Creation("edit", "修改评审专家信息", COORDINATOR | ADMIN),
+    ),
+    table=Expert,
 )
 PROGRAMME_REGISTER = Register("programme", "试点批次", (Creation("load", "载入试点批次文件", COORDINATOR | ADMIN),))
 CALENDAR_REGISTER = Register(

@@ -26,6 +26,8 @@ class Node(SQLModel, table=True):
         ),
         # "Has an overdue open node" is answered from the index alone, per project.
         Index("ix_node_project_state_due", "project_id", "state", "due_date"),
+        # The overdue list and 我的待办 page through open nodes by (due_date, id): read in index order, no sort.
+        Index("ix_node_due_date_id", "due_date", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -56,22 +56,26 @@ def project_recipient(session: Session, project: Project, party: Party) -> Recip
         organisation = session.get(Organisation, project.organisation_id)
         assert organisation is not None
         return organisation_recipient(organisation.name, organisation.contact_email)
+    return region_recipient(party, party_region(session, project, party))
+
+
+def party_region(session: Session, project: Project, party: Party) -> Region | None:
+    """The region whose office is the project's `party` (its address is the region's); None: the tree lacks it."""
     if party is Party.CITY_COORDINATOR:
         programme = session.get(Programme, project.programme_id)
         assert programme is not None
-        return region_recipient(party, session.get(Region, programme.region_id))
+        return session.get(Region, programme.region_id)
     community = session.get(Region, project.community_id)
     assert community is not None
     if party is Party.COMMUNITY:
-        return region_recipient(party, community)
+        return community
     if party is Party.STREET_OFFICE:
-        return region_recipient(party, ancestor_at(session, community, RegionLevel.STREET))
+        return ancestor_at(session, community, RegionLevel.STREET)
     if party is Party.DISTRICT_BUREAU:
-        district = ancestor_at(session, community, RegionLevel.DISTRICT) or ancestor_at(
+        return ancestor_at(session, community, RegionLevel.DISTRICT) or ancestor_at(
             session, community, RegionLevel.CITY
         )
-        return region_recipient(party, district)
-    raise ValueError(f"party {party} is not a party of a project")
+    raise ValueError(f"party {party} is not a regional party of a project")
 
 
 def expert_recipient(expert: Expert) -> Recipient:

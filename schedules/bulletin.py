@@ -3,6 +3,7 @@
 It is kept as an .xlsx file by the service and sent to each district bureau and street office, once.
 """
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -90,6 +91,7 @@ def publish_bulletin(
     districts = district_bulletins(standings, as_of)
     path = bulletin_file(files_dir, programme_code, period)
     write_workbook(path, programme.name, period, as_of, districts)
+    os.utime(path, (now.timestamp(), now.timestamp()))  # dated by the service's clock, simulated or not
     notices = _queue(
         session,
         programme=programme,
@@ -163,6 +165,14 @@ def bulletin_key(*, programme_id: int, period: Period, audience: Audience) -> No
     office = audience.office_id if audience.office_id is not None else "none"
     party = audience.recipient.party.value
     return notice_key(BULLETIN, programme_id, period.first, period.last, party, office)
+
+
+def bulletin_office_id(dedupe_key: str | None) -> int | None:
+    """The office region a bulletin notice was queued for, read back from its `bulletin_key`; None: none kept."""
+    parts = (dedupe_key or "").split(":")
+    if len(parts) != 6 or parts[0] != BULLETIN or not parts[5].isdigit():
+        return None
+    return int(parts[5])
 
 
 def bulletin_params(

@@ -23,10 +23,22 @@ class SweepInfo:
 
 
 def record_sweep(
-    session: Session, *, kind: str, as_of: date, ran_at: datetime, due: int, claimed: int, notices: int
+    session: Session,
+    *,
+    kind: str,
+    as_of: date,
+    ran_at: datetime,
+    due: int,
+    claimed: int,
+    notices: int,
+    flow_run_id: str | None = None,
 ) -> None:
-    """The caller commits, after the sweep's last batch."""
-    session.add(SweepRun(kind=kind, as_of=as_of, ran_at=ran_at, due=due, claimed=claimed, notices=notices))
+    """The caller commits, after the sweep's last batch. `flow_run_id`: the Prefect flow run it ran as, if any."""
+    session.add(
+        SweepRun(
+            kind=kind, as_of=as_of, ran_at=ran_at, due=due, claimed=claimed, notices=notices, flow_run_id=flow_run_id
+        )
+    )
     session.flush()
 
 

@@ -114,6 +114,8 @@ def escalation_notices(
 ) -> list[EscalationNotice]:
     """Each newly claimed rung that is told (not skipped), to the parties its rung names: the expert, later the
     coordinator."""
+    if not claimed:  # most days: nothing newly due, and the project facts need not be read
+        return []
     by_id = {r.id: r for r in rows}
     facts = project_facts(session, {r.project_id for r in rows})
     experts = {

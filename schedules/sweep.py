@@ -207,8 +207,10 @@ class SweepSteps:
     record: Callable[[SweepResult, datetime], None]
 
 
-def session_steps(session: Session) -> SweepSteps:
-    """The steps on one session; each batch commits on its own, so a crash loses at most one batch."""
+def session_steps(session: Session, *, flow_run_id: str | None = None) -> SweepSteps:
+    """The steps on one session; each batch commits on its own, so a crash loses at most one batch.
+
+    `flow_run_id`: the Prefect flow run the sweep runs as, kept on its heartbeat row; None when run directly."""
     context: SweepContext | None = None
 
     def due_nodes(as_of: date) -> list[int]:
@@ -234,6 +236,7 @@ def session_steps(session: Session) -> SweepSteps:
             due=result.due_nodes,
             claimed=sum(result.outcome.claimed.values()),
             notices=result.outcome.notices,
+            flow_run_id=flow_run_id,
         )
         session.commit()
 

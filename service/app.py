@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
@@ -32,6 +33,15 @@ STATIC_URL = "/static"
 _STATIC = Path(__file__).resolve().parent / "static"  # vendored Swagger UI and Redoc: service/static/VENDORED.md
 
 
+def start_scheduler_once(settings: Settings, engine: Engine | None = None) -> BackgroundScheduler | None:
+    """The registry's jobs in this process when enabled: one process of the service runs them (`sanshe serve`)."""
+    if settings.scheduler_enabled and settings.prefect_api_url:
+        return start_scheduler(settings, engine or make_engine(settings.database_url))
+    if settings.scheduler_enabled:
+        log.warning("未配置 SANSHE_PREFECT_API_URL：定时任务（节点督办、评审催办、邮件发送）未启动")
+    return None
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None, clock: Clock | None = None) -> FastAPI:
     """Engine, settings and clock live on app.state, so that tests can hand in their own."""
     settings = settings or get_settings()
@@ -41,11 +51,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, c
         refuse_unsafe_settings(settings)  # production will not start with a default or short signing key
         if engine is None:
             app.state.engine = make_engine(settings.database_url)
-        scheduler = None
-        if settings.scheduler_enabled and settings.prefect_api_url:
-            scheduler = start_scheduler(settings, app.state.engine)
-        elif settings.scheduler_enabled:
-            log.warning("未配置 SANSHE_PREFECT_API_URL：定时任务（节点督办、评审催办、邮件发送）未启动")
+        scheduler = start_scheduler_once(settings, app.state.engine)
         app.state.scheduler = scheduler  # a simulated clock set forward hands it the runs it passed
         yield
         if scheduler is not None:

@@ -199,8 +199,10 @@ def create_user(
     organisation_id: int | None = None,
     expert_id: int | None = None,
     must_change_password: bool = False,
+    hashed_password: str | None = None,
 ) -> User:
-    """Add a user whose scope fits the role; the caller commits."""
+    """Add a user whose scope fits the role; the caller commits. `hashed_password`: the password's hash already made
+    (accounts that share one password, as the demo's do, hash it once)."""
     username = username.strip()
     if not username:
         raise InvalidInput("用户名不能为空")
@@ -224,7 +226,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name or username,
-        hashed_password=hash_password(password),
+        hashed_password=hashed_password or hash_password(password),
         role=role,
         region_id=region_id,
         organisation_id=organisation_id,

@@ -4,6 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
     files_dir: Path = PROJECT_ROOT / "var" / "files"
     host: str = "127.0.0.1"
     port: int = 8000
+    # `sanshe serve`'s uvicorn worker processes (one per core of a 2-core server); the in-service scheduler
+    # runs once, in the parent process, however many there are. A simulated clock serves from one process.
+    workers: int = Field(default=2, ge=1, le=32)
     public_url: str = "http://127.0.0.1:8000"  # links in notices point into the console here
     # Demo or simulation: the service's time is a stored clock the coordinator sets forward (POST /api/v1/clock).
     # Never in production.

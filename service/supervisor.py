@@ -2,6 +2,7 @@
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -51,8 +52,14 @@ def wait_until_answers(url: str, *, name: str, process: subprocess.Popen[bytes],
     raise RuntimeError(f"{name} 在 {timeout:.0f} 秒内没有响应：{url}")
 
 
+def _stop_on_terminate(signum: int, frame: object) -> None:
+    """SIGTERM (a service manager, `kill`) stops the children as Ctrl+C does, instead of leaving them running."""
+    raise KeyboardInterrupt
+
+
 def run_everything(settings: Settings, var_dir: Path) -> None:
     var_dir.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, _stop_on_terminate)
     env = child_environment(settings, var_dir)
     sanshe = [sys.executable, "-m", "service.cli"]
     children: list[Child] = []

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 14:15:48.155406
+Create Date: 2026-12-01 17:48:41.909648
 """
 
 from collections.abc import Sequence
@@ -178,6 +178,7 @@ def upgrade() -> None:
     sa.Column('due', sa.Integer(), nullable=False),
     sa.Column('claimed', sa.Integer(), nullable=False),
     sa.Column('notices', sa.Integer(), nullable=False),
+    sa.Column('flow_run_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('sweeprun', schema=None) as batch_op:
@@ -379,6 +380,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('node', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_node_due_date'), ['due_date'], unique=False)
+        batch_op.create_index('ix_node_due_date_id', ['due_date', 'id'], unique=False)
         batch_op.create_index('ix_node_next_rung', ['next_rung_on', 'id'], unique=False, sqlite_where=sa.text('next_rung_on IS NOT NULL'), postgresql_where=sa.text('next_rung_on IS NOT NULL'))
         batch_op.create_index('ix_node_project_state_due', ['project_id', 'state', 'due_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_node_state'), ['state'], unique=False)
@@ -471,6 +473,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_node_state'))
         batch_op.drop_index('ix_node_project_state_due')
         batch_op.drop_index('ix_node_next_rung', sqlite_where=sa.text('next_rung_on IS NOT NULL'), postgresql_where=sa.text('next_rung_on IS NOT NULL'))
+        batch_op.drop_index('ix_node_due_date_id')
         batch_op.drop_index(batch_op.f('ix_node_due_date'))
 
     op.drop_table('node')

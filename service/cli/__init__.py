@@ -1,6 +1,7 @@
 """The `sanshe` command line."""
 
 import logging
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -54,14 +55,18 @@ def load_programme_command(
 
 @app.command("seed-demo")
 def seed_demo_command() -> None:
-    """写入演示数据（兰州 2022 的社区、机构、社工与几个申报），已存在则跳过；模拟模式下模拟时钟从演示日开始。"""
+    """写入演示数据（兰州 2022 的 5 个区 10 个社区、机构、社工、专家、各角色账号，7 个项目已启动实施），已存在则
+    跳过；模拟模式下模拟时钟从实施阶段第一天开始。"""
     from service.demo import seed_demo, start_demo_clock
 
     with database_session() as session:
         typer.echo(seed_demo(session))
         started = start_demo_clock(session, settings=get_settings(), actor=command_line_actor(session))
         if started is not None:
-            typer.echo(f"模拟时钟从 {started:%Y-%m-%d %H:%M} 开始（市民政局可通过 POST /api/v1/clock 向前拨）")
+            typer.echo(
+                f"模拟时钟从 {started:%Y-%m-%d %H:%M} 开始：市民政局可在管理平台“模拟时钟”页向前拨或“播放全年”"
+                "（POST /api/v1/clock、/api/v1/clock/play）"
+            )
 
 
 def safe_settings() -> Settings:
@@ -75,10 +80,23 @@ def safe_settings() -> Settings:
 
 
 @app.command()
-def serve(host: str | None = None, port: int | None = None) -> None:
-    """启动 API 服务。"""
+def serve(host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
+    """启动 API 服务（默认 SANSHE_WORKERS 个工作进程）。"""
     settings = safe_settings()
-    uvicorn.run("service.app:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+    count = 1 if settings.simulated_clock else max(1, workers or settings.workers)
+    address = {"host": host or settings.host, "port": port or settings.port}
+    if count == 1:
+        uvicorn.run("service.app:create_app", factory=True, **address)
+        return
+    from service.app import start_scheduler_once
+
+    scheduler = start_scheduler_once(settings)
+    os.environ["SANSHE_SCHEDULER_ENABLED"] = "false"  # the workers' own settings: none of them starts another
+    try:
+        uvicorn.run("service.app:create_app", factory=True, workers=count, **address)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
 
 
 @app.command()

@@ -4,12 +4,14 @@ Both publish through `schedules.bulletin.publish_bulletin`: the same workbook, a
 (publishing a period again rewrites the file as of its day and queues nothing new).
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
+from models.audit import record_audit
 from models.authority import authorize
 from models.dates import shanghai_date
 from models.lifecycles import BULLETIN_REGISTER
@@ -17,13 +19,23 @@ from models.node import Node
 from models.programme import Programme
 from models.project import Project
 from models.roles import Actor
-from schedules.bulletin import Period, parse_period, publish_bulletin
+from schedules.bulletin import BULLETIN, Period, parse_period, publish_bulletin
 from schedules.calendar import WorkingCalendar
 from schedules.calendar_store import calendar_from_db
 from service.fields import Day, Id, text
 from service.queries.bulletins import BulletinPublic, bulletin_public, scoped_programme
 
 PUBLISH = "publish"
+PUBLISHED = "published"
+
+
+@dataclass(frozen=True)
+class PublishedBulletin:
+    """What the audit row is about: the programme's bulletins (a file per period, no lifecycle of its own)."""
+
+    id: int
+    state: str = PUBLISHED
+    version: int = 1
 
 
 class BulletinCreate(BaseModel):
@@ -44,6 +56,25 @@ def publish_on_demand(
     as_of = data.as_of or min(period.last, shanghai_date(now))
     result = publish_bulletin(
         session, programme_code=programme.code, period=period, as_of=as_of, now=now, files_dir=files_dir
+    )
+    assert programme.id is not None
+    record_audit(
+        session,
+        entity_type=BULLETIN,
+        entity=PublishedBulletin(programme.id),
+        event=PUBLISH,
+        from_state=None,
+        actor=actor,
+        now=now,
+        details={
+            "programme_code": programme.code,
+            "period": period.label,
+            "first": period.first.isoformat(),
+            "last": period.last.isoformat(),
+            "as_of": as_of.isoformat(),
+            "file": result.path.name,
+            "notices_queued": result.notices,
+        },
     )
     session.commit()
     return bulletin_public(programme, period, result.path)

@@ -12,6 +12,7 @@ from models.authority import authorize
 from models.lifecycles import CALENDAR_REGISTER
 from models.roles import Actor
 from schedules.replanning import NodeMove, load_official_year
+from service.commands.progress import Progress, quiet
 from service.commands.uploads import Upload
 from service.files import MIB, UploadRule, read_upload
 
@@ -31,14 +32,18 @@ class OfficialYearLoaded(BaseModel):
     moves: list[NodeMove]
 
 
-def load_calendar_year(session: Session, *, data: OfficialYearLoad, actor: Actor, now: datetime) -> OfficialYearLoaded:
+def load_calendar_year(
+    session: Session, *, data: OfficialYearLoad, actor: Actor, now: datetime, progress: Progress = quiet
+) -> OfficialYearLoaded:
     """Store the year and re-plan its provisional nodes, all committed together; errors name the field at fault."""
     authorize(session, actor=actor, subject=CALENDAR_REGISTER, action="load")
     name = PurePosixPath(data.file.filename).name or "calendar.yaml"
     content = read_upload(data.file.stream, filename=name, rule=OFFICIAL_YEAR_FILE)
+    progress(f"正在读取 {name} 并重新排定受影响的节点…")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_bytes(content)
         official, moves = load_official_year(session, path, actor=actor, now=now)
+    progress(f"已载入 {official.year} 年节假日安排，重新排定节点 {len(moves)} 个，正在提交")
     session.commit()
     return OfficialYearLoaded(year=official.year, source=official.source, moves=moves)

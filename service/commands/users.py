@@ -15,11 +15,13 @@ from models.audit import record_audit
 from models.authority import authorize
 from models.errors import EventNotAllowedInState, OutOfScope, RoleNotAllowed
 from models.lifecycles import ACCOUNT_REGISTER, ACCOUNT_ROLES_MANAGED
+from models.login_attempt import FailureKey, account_key, count_attempt, seconds_to_wait, withdraw_attempt
 from models.region import Region
 from models.roles import ROLE_LABELS_ZH, Actor, Role
 from models.user import ACTIVE, DISABLED, User, account_in_scope, manages
 from service.auth import (
     Token,
+    TooManySignInFailures,
     UserPublic,
     actor_of,
     create_user,
@@ -29,6 +31,7 @@ from service.auth import (
     user_public,
     verify_password,
 )
+from service.commands.progress import Progress, quiet
 from service.commands.uploads import Upload
 from service.errors import InvalidInput
 from service.excel.accounts_import import AccountRow, read_accounts
@@ -146,9 +149,18 @@ def change_own_password(
 ) -> Token:
     """The old password proves it is the user; every earlier token stops working, so a new one is given. Committed.
 
-    The audit row carries the service's time `now`; the new token expires by the wall clock (`wall_now`)."""
+    The audit row carries the service's time `now`; the new token expires by the wall clock (`wall_now`).
+    A wrong old password counts as a failed sign-in of the account (`models.login_attempt`): whoever holds a stolen
+    token cannot guess the password here faster than at the sign-in form."""
+    attempt = count_attempt(session, keys={FailureKey.ACCOUNT: account_key(user.username)}, now=wall_now)
+    wait = seconds_to_wait(session, attempt=attempt, now=wall_now)
+    if wait:
+        withdraw_attempt(session, attempt)
+        session.commit()
+        raise TooManySignInFailures(wait)
     if not verify_password(data.old_password, user.hashed_password):
-        raise InvalidInput("原密码不正确")
+        raise InvalidInput("原密码不正确")  # the attempt stays counted (committed above)
+    withdraw_attempt(session, attempt)
     if data.new_password == data.old_password:
         raise InvalidInput("新密码不能与原密码相同")
     set_password(user, password=data.new_password, one_time=False)
@@ -158,9 +170,16 @@ def change_own_password(
 
 
 def list_accounts(
-    session: Session, *, actor: Actor, role: Role | None = None, disabled: bool | None = None, page: int, page_size: int
+    session: Session,
+    *,
+    actor: Actor,
+    role: Role | None = None,
+    disabled: bool | None = None,
+    name: str | None = None,
+    page: int,
+    page_size: int,
 ) -> Page[UserPublic]:
-    """The accounts in the actor's scope, by id; never a password hash."""
+    """The accounts in the actor's scope, by id (`name`: part of the user name or display name); never a hash."""
     query = select(User).join(Region, col(Region.id) == User.region_id, isouter=True)
     if actor.role is not Role.ADMIN:
         own = session.get(Region, actor.region_id) if actor.region_id is not None else None
@@ -170,19 +189,28 @@ def list_accounts(
         query = query.where(User.role == role)
     if disabled is not None:
         query = query.where(User.disabled == disabled)
+    if name and name.strip():
+        word = name.strip()
+        query = query.where(
+            col(User.username).contains(word, autoescape=True) | col(User.display_name).contains(word, autoescape=True)
+        )
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(col(User.id)).offset((page - 1) * page_size).limit(page_size)).all()
     return Page[UserPublic](items=[user_public(u) for u in rows], total=total, page=page, page_size=page_size)
 
 
-def import_accounts(session: Session, *, file: Upload, actor: Actor, now: datetime) -> AccountImportResult:
+def import_accounts(
+    session: Session, *, file: Upload, actor: Actor, now: datetime, progress: Progress = quiet
+) -> AccountImportResult:
     """All or nothing: every row checked first; each new account gets a one-time password, given back once."""
     check_may_import(session, actor, ACCOUNTS)
     content = read_upload(file.stream, filename=file.filename, rule=SPREADSHEET)
     sheet = open_sheet(content, SHEET_TITLES[ACCOUNTS])
+    progress(f"已读取工作表「{sheet.title}」：{len(sheet.rows)} 行")
     rows = [] if sheet.errors else read_accounts(session, sheet, actor=actor)
     if sheet.errors:
         raise ImportRejected(sorted(sheet.errors, key=lambda e: e.row))
+    progress(f"已检查 {len(sheet.rows)} 行，全部无误，正在创建账号")
     created = [_import_one(session, row, actor=actor, now=now) for row in rows]
     session.commit()
     return AccountImportResult(created=len(created), accounts=created)

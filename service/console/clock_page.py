@@ -1,5 +1,6 @@
 """The simulation clock page: the coordinator sets the programme clock forward (the API's clock use case) and
-watches the passed jobs the scheduler catches up, by the sweeps' heartbeat and the outbox."""
+watches the passed jobs the scheduler catches up, by the sweeps' heartbeat and the outbox; or plays the whole
+programme year (`service.commands.play_year`) and watches the clock run to its last milestone."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,14 +21,17 @@ from schedules.heartbeat import NODES, REVIEWS, last_sweep
 from schedules.runner import CATCH_UP_JOB, CatchUp, catch_ups, start_catch_ups
 from service.api.deps import SessionDep, SettingsDep, WallClockDep
 from service.commands.clock import ClockAdvance, advance_clock
+from service.commands.play_year import PLAYER, YearPlayStatus, play_status
 from service.console.refusals import ConsoleRoute, error_page
 from service.console.session import ConsoleActor, ConsoleUser, CsrfChecked
-from service.console.templating import render
+from service.console.templating import is_htmx, render
 from service.queries.clock import clock_view
 from service.queries.notices import NoticeFilter, list_notices
+from service.settings import Settings
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 CLOCK_PATH = "/console/clock"
+PLAY_PATH = f"{CLOCK_PATH}/play"
 WEEK = timedelta(days=7)
 MAY_SET = frozenset({Role.CITY_COORDINATOR, Role.ADMIN})  # as `CLOCK_REGISTER` lets them advance it
 # The jobs whose finished runs leave a heartbeat row (`schedules.heartbeat`), by job id.
@@ -110,6 +114,7 @@ def clock_page(
         "console/clock.html",
         user=user,
         clock=clock,
+        play=_play(session, actor, settings, wall_now) if clock.simulated else None,
         week_later=clock.today + WEEK,
         earliest=clock.today + timedelta(days=1),
         start=start,
@@ -183,3 +188,37 @@ def set_clock(
     )
     query = urlencode({"from": advanced.from_time.isoformat(), "to": data.to.isoformat()})
     return RedirectResponse(f"{CLOCK_PATH}?{query}", status_code=303)
+
+
+def _play(session: Session, actor: Actor, settings: Settings, wall_now: datetime) -> YearPlayStatus | None:
+    """The year's play as the API reports it (`play_status`); None before any play."""
+    status = play_status(session, actor=actor, settings=settings, wall_now=wall_now, player=PLAYER)
+    return None if status.first_day is None else status
+
+
+@router.get(PLAY_PATH)
+def play_year_progress(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    wall_now: WallClockDep,
+    user: ConsoleUser,
+    actor: ConsoleActor,
+) -> Response:
+    """The play's panel alone, polled by htmx while the year plays; once it is over, the whole page again (the
+    clock's date above the panel, the button no longer disabled)."""
+    _coordinator(actor)
+    progress = _play(session, actor, settings, wall_now)
+    over = (progress is None or not progress.running) and is_htmx(request)
+    headers = {"HX-Refresh": "true"} if over else None
+    return render(request, "console/_play_year_progress.html", user=user, headers=headers, play=progress)
+
+
+@router.post(PLAY_PATH, dependencies=[CsrfChecked])
+def play_year(
+    request: Request, session: SessionDep, settings: SettingsDep, wall_now: WallClockDep, actor: ConsoleActor
+) -> Response:
+    """The play use case: role and mode are checked as for setting the clock; a second play while one runs is
+    refused there, in Chinese."""
+    PLAYER.start(session, actor=actor, settings=settings, wall_now=wall_now)
+    return RedirectResponse(CLOCK_PATH, status_code=303)

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, Request, Response
+from sqlmodel import Session
 
 from models.dates import shanghai_date
 from service.api.deps import ClockDep, SessionDep
@@ -14,11 +15,13 @@ from service.console.refusals import ConsoleRoute
 from service.console.session import ConsoleActor, ConsoleUser
 from service.console.templating import render
 from service.queries.dashboard import programme_dashboard
+from service.queries.sweeps import SweepListed, recent_sweeps
 from service.settings import Settings
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 DASHBOARD_PATH = "/console/dashboard"
 FLOW_RUNS_SHOWN = 10
+SWEEPS_SHOWN = 10
 PREFECT_TIMEOUT_SECONDS = 1.5
 RUN_STATES_ZH = {
     "SCHEDULED": "已排期",
@@ -60,6 +63,28 @@ def _started(run: dict[str, Any]) -> datetime | None:
     return datetime.fromisoformat(written) if written else None
 
 
+@dataclass(frozen=True)
+class SweepRow:
+    """A recent sweep as the page lists it, with the link to its Prefect flow run when it ran as one."""
+
+    sweep: SweepListed
+    run_url: str | None
+
+
+def flow_run_url(settings: Settings, flow_run_id: str) -> str | None:
+    """The run's page in the Prefect UI, where the service's Prefect API lives; None when none is configured."""
+    if not settings.prefect_api_url:
+        return None
+    return f"{_ui_base(settings.prefect_api_url)}/runs/flow-run/{flow_run_id}"
+
+
+def sweep_rows(session: Session, settings: Settings) -> list[SweepRow]:
+    return [
+        SweepRow(sweep, None if sweep.flow_run_id is None else flow_run_url(settings, sweep.flow_run_id))
+        for sweep in recent_sweeps(session, limit=SWEEPS_SHOWN)
+    ]
+
+
 def recent_flow_runs(settings: Settings) -> FlowRuns:
     """The newest runs with their flows' names, in two requests with a short timeout; never raises."""
     if not settings.prefect_api_url:
@@ -86,7 +111,7 @@ def recent_flow_runs(settings: Settings) -> FlowRuns:
                 state=run.get("state_type") or "",
                 state_label=RUN_STATES_ZH.get(run.get("state_type") or "", run.get("state_name") or "未知"),
                 started=_started(run),
-                url=f"{ui}/runs/flow-run/{run['id']}",
+                url=f"{ui}/runs/flow-run/{run['id']}",  # as `flow_run_url` words it
             )
             for run in runs
         ],
@@ -110,4 +135,5 @@ def dashboard(request: Request, session: SessionDep, now: ClockDep, user: Consol
         board=board,
         chart=chart,
         flow_runs=recent_flow_runs(request.app.state.settings),
+        sweeps=sweep_rows(session, request.app.state.settings),
     )

@@ -4,13 +4,12 @@ the programme's rubric, the .ics invitation and the personal calendar feed, all 
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from models.dates import shanghai_date
-from models.errors import RoleNotAllowed, RulesFailed
+from models.errors import OutOfScope, RoleNotAllowed, RulesFailed
 from models.lifecycles import REVIEW_ASSIGNMENT
 from models.payloads import InvalidPayload
 from models.programme_spec import Rubric
@@ -18,8 +17,10 @@ from models.roles import ROLE_LABELS_ZH, Actor, Role
 from models.user import User
 from service.api.deps import ClockDep, SessionDep, SettingsDep
 from service.api.params import EntityId
-from service.commands.actions import ActionRequest, fire_action
+from service.commands.actions import ActionRequest
 from service.commands.calendar_feeds import issue_calendar_feed
+from service.console.action_forms import PostedForm, answer_action, answer_posted_action, done_label
+from service.console.form_input import PageNumber
 from service.console.refusals import ConsoleRoute, error_page
 from service.console.session import ConsoleActor, ConsoleUser, CsrfChecked
 from service.console.templating import render
@@ -48,7 +49,7 @@ def inbox(
     now: ClockDep,
     user: ConsoleUser,
     actor: ConsoleActor,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page: PageNumber = 1,
     state: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
     return _inbox_page(request, session, now=now, user=user, actor=actor, page=page, state=state)
@@ -100,17 +101,23 @@ def review_view(session: Session, *, actor: Actor, assignment_id: int, now: date
     """The assignment, its declaration as the API shows it to this reader (blind: no organisation, no team) and
     the rubric of its programme."""
     assignment = assignment_detail(session, actor=actor, assignment_id=assignment_id, now=now)
-    project = project_detail(session, actor=actor, project_id=assignment.project_id, today=shanghai_date(now))
-    spec = programme_detail(session, programme_id=project.programme_id).spec
-    rubric = Rubric.model_validate(spec["rubric"])
+    try:
+        project = project_detail(session, actor=actor, project_id=assignment.project_id, today=shanghai_date(now))
+    except OutOfScope:  # a withdrawn assignment: its expert still reads the notice's page, not the declaration
+        project = None
+    rubric = (
+        None
+        if project is None
+        else Rubric.model_validate(programme_detail(session, programme_id=project.programme_id).spec["rubric"])
+    )
     actions = {action.event: action for action in assignment.allowed_actions}
     return {
         "assignment": assignment,
         "project": project,
         "rubric": rubric,
-        "rubric_total": sum(criterion.max_score for criterion in rubric.criteria),
+        "rubric_total": sum(criterion.max_score for criterion in rubric.criteria) if rubric else 0,
         "answers": [action for event, action in actions.items() if event in ANSWER_EVENTS],
-        "scoring": actions.get(SCORE_EVENT),
+        "scoring": actions.get(SCORE_EVENT) if rubric else None,
         "given": {score.criterion: score for score in assignment.scores},
         "may_download": actor.role in INVITATION_ROLES,
     }
@@ -127,7 +134,15 @@ def review_page(
     done: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
     view = review_view(session, actor=actor, assignment_id=assignment_id, now=now)
-    return render(request, "console/review.html", user=user, done_label=_label(done), entered={}, errors={}, **view)
+    return render(
+        request,
+        "console/review.html",
+        user=user,
+        done_label=done_label(REVIEW_ASSIGNMENT, done),
+        entered={},
+        errors={},
+        **view,
+    )
 
 
 @router.post(INBOX_PATH + "/{assignment_id}/actions/{event}", dependencies=[CsrfChecked])
@@ -139,18 +154,24 @@ def answer(
     actor: ConsoleActor,
     assignment_id: EntityId,
     event: EventName,  # type: ignore[valid-type]
-    expected_version: Annotated[int, Form(ge=0)],
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    form: PostedForm,
 ) -> Response:
     """Accept or decline through the API's action use case: role, state, version and the reason are checked there."""
     if event not in ANSWER_EVENTS:
         return error_page(request, status=404, message="页面不存在，请从“评审任务”重新进入")
-    try:
-        action = ActionRequest(expected_version=expected_version, reason=reason.strip() or None)
-    except ValidationError:
-        return error_page(request, status=422, message="理由不能包含控制字符，且至多 2000 字")
-    outcome = _fire(session, settings, now, actor, assignment_id, event, action)
-    return RedirectResponse(f"{INBOX_PATH}/{assignment_id}?done={outcome}", status_code=303)
+    return answer_posted_action(
+        request,
+        session,
+        lifecycle=REVIEW_ASSIGNMENT,
+        resource=Resource.REVIEW_ASSIGNMENTS,
+        entity_id=assignment_id,
+        event=event,
+        form=form,
+        actor=actor,
+        now=now,
+        files_dir=settings.files_dir,
+        page_url=f"{INBOX_PATH}/{assignment_id}",
+    )
 
 
 @router.post(INBOX_PATH + "/{assignment_id}/scores", dependencies=[CsrfChecked])
@@ -166,7 +187,9 @@ async def submit_scores(
     """The scoring form: each entry read as a whole number here, every rule (range, completeness) the use case's,
     and each refusal shown next to its criterion."""
     view = review_view(session, actor=actor, assignment_id=assignment_id, now=now)
-    rubric: Rubric = view["rubric"]
+    rubric: Rubric | None = view["rubric"]
+    if rubric is None:
+        return error_page(request, status=409, message="本评审任务已撤回，不能再提交评分")
     form = await request.form()
     entered = {key: value for key, value in form.items() if isinstance(value, str)}
     scores: dict[str, int] = {}
@@ -187,8 +210,18 @@ async def submit_scores(
                 expected_version=int(version) if version.isdigit() else -1,
                 payload={"scores": scores, "comments": comments},
             )
-            _fire(session, settings, now, actor, assignment_id, SCORE_EVENT, action)
-            return RedirectResponse(f"{INBOX_PATH}/{assignment_id}?done={SCORE_EVENT}", status_code=303)
+            return answer_action(
+                request,
+                session,
+                resource=Resource.REVIEW_ASSIGNMENTS,
+                entity_id=assignment_id,
+                event=SCORE_EVENT,
+                action=action,
+                actor=actor,
+                now=now,
+                files_dir=settings.files_dir,
+                page_url=f"{INBOX_PATH}/{assignment_id}",
+            )
         except ValidationError:
             errors[""] = "表单已过期，请刷新本页后重新填写"
         except RulesFailed as exc:
@@ -214,22 +247,6 @@ def _by_criterion(rubric: Rubric, refusals: list[tuple[str, str]]) -> dict[str, 
     return errors
 
 
-def _fire(
-    session: Session, settings: Any, now: datetime, actor: Actor, assignment_id: int, event: str, action: ActionRequest
-) -> str:
-    outcome = fire_action(
-        session,
-        resource=Resource.REVIEW_ASSIGNMENTS,
-        entity_id=assignment_id,
-        event=event,
-        request=action,
-        actor=actor,
-        now=now,
-        files_dir=settings.files_dir,
-    )
-    return outcome.event
-
-
 @router.get(INBOX_PATH + "/{assignment_id}/invitation.ics")
 def invitation(
     session: SessionDep, settings: SettingsDep, now: ClockDep, actor: ConsoleActor, assignment_id: EntityId
@@ -246,8 +263,3 @@ def invitation(
         now=now,
     )
     return download(ics.encode("utf-8"), filename=filename)
-
-
-def _label(event: str | None) -> str | None:
-    declared = REVIEW_ASSIGNMENT.event(event) if event else None
-    return declared.label if declared else None

@@ -1,26 +1,28 @@
 """The project page every notice links to, and its action buttons: the API's detail, nodes, audit trail and
 action use case, seen and fired with the same permissions and scope."""
 
-from datetime import datetime
-from typing import Annotated, Any
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import PurePosixPath
+from typing import Any
 
-from fastapi import APIRouter, Form, Request, Response
-from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
+from fastapi import APIRouter, Request, Response
 from sqlmodel import Session
 
 from models.dates import shanghai_date
 from models.lifecycles import NODE, PROJECT
+from models.programme_spec import PHASE_LABELS, ProgrammeSpec
 from models.roles import Actor, Role
 from service.api.deps import ClockDep, SessionDep, SettingsDep
 from service.api.params import EntityId
-from service.commands.actions import ActionRequest, fire_action
-from service.console.refusals import ConsoleRoute, error_page
+from service.console.action_forms import PostedForm, action_forms, answer_posted_action, done_label
+from service.console.refusals import ConsoleRoute
 from service.console.session import ConsoleActor, ConsoleUser, CsrfChecked
-from service.console.templating import is_htmx, render
+from service.console.templating import render
 from service.fields import text
 from service.queries.entities import BlindReview, Resource, audit_trail
-from service.queries.nodes import project_nodes
+from service.queries.nodes import node_detail, project_nodes
+from service.queries.places import programme_detail
 from service.queries.projects import project_detail
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -40,9 +42,17 @@ def project_view(session: Session, *, actor: Actor, project_id: int, now: dateti
         audit, audit_hidden = [], exc.message
     nodes = [] if actor.role is Role.EXPERT else project_nodes(session, actor=actor, project_id=project_id, today=today)
     moved = {node.id for node in nodes if _moved(session, actor, node.id)}
+    reported = [node for node in nodes if node.state != NODE.initial]
+    files = [
+        Document(node.id, node.title, version.number, PurePosixPath(reference).name)
+        for node in reported
+        for version in node_detail(session, actor=actor, node_id=node.id, today=today, now=now).versions
+        for reference in version.attachments
+    ]
     visited = {row.to_state for row in audit}
     return {
         "project": detail,
+        "forms": action_forms(PROJECT, detail.allowed_actions),
         "nodes": nodes,
         "moved": moved,
         "closed_node_states": NODE.group("closed"),
@@ -52,9 +62,49 @@ def project_view(session: Session, *, actor: Actor, project_id: int, now: dateti
             {"state": state, "label": label, "current": state == detail.state, "visited": state in visited}
             for state, label in PROJECT.states.items()
         ],
+        "documents": files,
+        "phases": _phases(session, detail.programme_id, today),
         "budget_total_fen": sum(line.amount_fen for line in detail.budget_lines),
         "today": today,
     }
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file of the project: an attachment of one version of one node report, downloaded from the node's page."""
+
+    node_id: int
+    node_title: str
+    version: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One phase of the programme, as the project's timeline shows it beside its node reports."""
+
+    label: str
+    start: date
+    end: date
+    standing: str  # 已结束, 进行中 or 未开始, as of the service's today
+
+
+def _phases(session: Session, programme_id: int, today: date) -> list[Milestone]:
+    """The programme's phases from the use case the API serves its programme with, in the order they begin."""
+    phases = ProgrammeSpec.model_validate(programme_detail(session, programme_id=programme_id).spec).phases
+    found = [(label, phases.window(name)) for name, label in PHASE_LABELS.items()]
+    return sorted(
+        (
+            Milestone(
+                label,
+                window.start,
+                window.end,
+                "已结束" if window.end < today else ("进行中" if window.start <= today else "未开始"),
+            )
+            for label, window in found
+        ),
+        key=lambda milestone: (milestone.start, milestone.end),
+    )
 
 
 def _moved(session: Session, actor: Actor, node_id: int) -> bool:
@@ -68,8 +118,8 @@ def project_page(
     request: Request, session: SessionDep, now: ClockDep, user: ConsoleUser, actor: ConsoleActor, project_id: EntityId
 ) -> Response:
     view = project_view(session, actor=actor, project_id=project_id, now=now)
-    done = request.query_params.get("done")
-    return render(request, "console/project.html", user=user, done_label=_label(done), **view)
+    done = done_label(PROJECT, request.query_params.get("done"))
+    return render(request, "console/project.html", user=user, done_label=done, **view)
 
 
 @router.post("/console/projects/{project_id}/actions/{event}", dependencies=[CsrfChecked])
@@ -82,31 +132,27 @@ def project_action(
     actor: ConsoleActor,
     project_id: EntityId,
     event: EventName,  # type: ignore[valid-type]
-    expected_version: Annotated[int, Form(ge=0)],
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    form: PostedForm,
 ) -> Response:
-    """The API's action use case (`fire_action`): scope, role, state, version and rules are all checked there."""
-    try:
-        action = ActionRequest(expected_version=expected_version, reason=reason.strip() or None)
-    except ValidationError:
-        return error_page(request, status=422, message="理由不能包含控制字符，且至多 2000 字")
-    outcome = fire_action(
+    """The API's action use case (`fire_action`): scope, role, state, version, rules and the override are all checked
+    there; the form carries the event's payload fields, its reason and, for the roles allowed, the override."""
+
+    def section(event: str) -> Response:
+        view = project_view(session, actor=actor, project_id=project_id, now=now)
+        done = done_label(PROJECT, event)
+        return render(request, "console/_project.html", user=user, done_label=done, clear_flash=True, **view)
+
+    return answer_posted_action(
+        request,
         session,
+        lifecycle=PROJECT,
         resource=Resource.PROJECTS,
         entity_id=project_id,
         event=event,
-        request=action,
+        form=form,
         actor=actor,
         now=now,
         files_dir=settings.files_dir,
+        page_url=f"/console/projects/{project_id}",
+        section=section,
     )
-    if not is_htmx(request):
-        return RedirectResponse(f"/console/projects/{project_id}?done={outcome.event}", status_code=303)
-    view = project_view(session, actor=actor, project_id=project_id, now=now)
-    return render(request, "console/_project.html", user=user, done_label=_label(outcome.event), **view)
-
-
-def _label(event: str | None) -> str | None:
-    """The zh-CN name of the action just done, for the confirmation line."""
-    declared = PROJECT.event(event) if event else None
-    return declared.label if declared else None

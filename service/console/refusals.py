@@ -2,6 +2,7 @@
 region) instead of the API's problem details, and the sign-in page when there is no session."""
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request, Response
@@ -9,7 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from models.errors import DomainError
+from models.authority import roles_for
+from models.errors import DomainError, RoleNotAllowed
+from models.roles import Actor, Role
 from service.console.session import LOGIN_PATH, PASSWORD_PATH, PasswordChangeOwed, SignInRequired
 from service.console.templating import is_htmx, render
 
@@ -63,3 +66,14 @@ class ConsoleRoute(APIRoute):
                 return error_page(request, status=422, message="请求的地址或填写的内容不符合要求，请检查后重试。")
 
         return handle
+
+
+def require_reader(actor: Actor, roles: tuple[Role, ...], what: str) -> None:
+    """The API's `require_roles` of a register's read routes, said as a page (the administrator reads everything)."""
+    if actor.role not in roles and actor.role is not Role.ADMIN:
+        raise RoleNotAllowed(f"您的角色无权查看{what}")
+
+
+def may(actor: Actor, subject: Any, action: str) -> bool:
+    """Whether to offer an action's button: the roles its declaration names (the use case checks again)."""
+    return actor.role in roles_for(subject, action)

@@ -5,13 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from models.dates import shanghai_date
-from models.errors import OutOfScope
 from service.api.deps import ClockDep, SessionDep
 from service.console.refusals import ConsoleRoute
 from service.console.session import HOME_PATH, ConsoleActor, ConsoleUser
 from service.console.templating import render
 from service.queries.nodes import my_open_nodes, work_states
-from service.queries.projects import get_project
+from service.queries.projects import project_titles
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 PAGE_SIZE = 20
@@ -29,12 +28,10 @@ def my_work(
 ) -> Response:
     today = shanghai_date(now)
     work = my_open_nodes(session, actor=actor, programme_id=None, today=today, page=page, page_size=PAGE_SIZE)
-    titles: dict[int, str] = {}
-    for project_id in {node.project_id for node in work.items}:
-        try:
-            titles[project_id] = get_project(session, actor=actor, project_id=project_id).title
-        except OutOfScope:  # a node is listed only when its project is seen; kept safe all the same
-            titles[project_id] = f"项目 {project_id}"
+    listed = {node.project_id for node in work.items}
+    titles = project_titles(session, actor=actor, project_ids=listed)
+    for project_id in listed - set(titles):  # a node is listed only when its project is seen; kept safe all the same
+        titles[project_id] = f"项目 {project_id}"
     pages = max(1, -(-work.total // PAGE_SIZE))
     return render(
         request,

@@ -77,6 +77,8 @@ def import_workbook(
         else:
             assert kind == DECLARATIONS
             counts = import_declarations(session, sheet, actor=actor, now=now, progress=progress)
+        if kind != DECLARATIONS:  # declarations say how far they have got themselves
+            progress(f"已检查 {len(sheet.rows)} 行")
         if sheet.errors:
             raise ImportRejected(sorted(sheet.errors, key=lambda e: e.row))
     progress(f"{len(sheet.rows)} 行全部无误，正在提交")

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from service.mail.invitation import INVITATION_TEMPLATES, review_invitation
 from service.mail.outbox_leases import ClaimedNotice
-from service.mail.rendering import UnrenderableNotice, project_url, render_notice
+from service.mail.rendering import NoticeLink, UnrenderableNotice, notice_link, render_notice, review_url
 
 
 class Undeliverable(Exception):
@@ -82,6 +82,7 @@ def compose(notices: Sequence[ClaimedNotice], *, sender: Address, public_url: st
             public_url=public_url,
             part=first.digest_part or 1,
             parts=first.digest_parts or 1,
+            links=[links_of(n, public_url) for n in notices],
         )
     except UnrenderableNotice as exc:
         raise Undeliverable(str(exc)) from exc
@@ -120,9 +121,14 @@ def _invitation(notice: ClaimedNotice, *, sender: Address, to: Address, public_u
         sequence=int(notice.params.get("sequence", 0)),
         organizer=(sender.display_name or sender.addr_spec, sender.addr_spec),
         attendee=(to.display_name or to.addr_spec, to.addr_spec),
-        url=project_url(public_url, notice.params.get("project_id")),
+        url=review_url(public_url, notice.entity_id),
         now=now,
     )
+
+
+def links_of(notice: ClaimedNotice, public_url: str) -> NoticeLink:
+    """The page the row is about, under the configured public address."""
+    return notice_link(public_url, entity_type=notice.entity_type, entity_id=notice.entity_id, params=notice.params)
 
 
 class SmtpPolicy(EmailPolicy):

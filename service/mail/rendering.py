@@ -1,6 +1,7 @@
 """The words of a notice: subject, plain text and HTML from one zh-CN Jinja2 template per kind."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +39,37 @@ def project_url(public_url: str, project_id: Any) -> str:
     return f"{base}/{project_id}" if project_id not in (None, "") else base
 
 
+def review_url(public_url: str, assignment_id: int) -> str:
+    """The review assignment's page in the expert's inbox (评审任务), where it is accepted, declined and scored."""
+    return f"{public_url.rstrip('/')}/console/reviews/{assignment_id}"
+
+
+@dataclass(frozen=True)
+class NoticeLink:
+    """The console page a notice is about, opened by its recipient: its address and what the mail calls it."""
+
+    url: str
+    label: str
+
+
+# Pages by the entity a row is about (`outbox.entity_type`); any other entity's notice links to its project.
+NODE_PAGE, BULLETINS_PAGE = "/console/nodes/{id}", "/console/bulletins"
+NODE_ENTITY, REVIEW_ENTITY, BULLETIN_ENTITY = "node", "review_assignment", "programme"
+
+
+def notice_link(public_url: str, *, entity_type: str, entity_id: int, params: dict[str, Any]) -> NoticeLink:
+    """Where one outbox row's reader goes: a review to the expert inbox's page, a node report to its page, a
+    bulletin to the bulletins' page, everything else to its project."""
+    base = public_url.rstrip("/")
+    if entity_type == REVIEW_ENTITY:
+        return NoticeLink(review_url(public_url, entity_id), "查看评审任务")
+    if entity_type == NODE_ENTITY:
+        return NoticeLink(base + NODE_PAGE.format(id=entity_id), "查看节点报告")
+    if entity_type == BULLETIN_ENTITY:
+        return NoticeLink(base + BULLETINS_PAGE, "查看进展通报")
+    return NoticeLink(project_url(public_url, params.get("project_id")), "查看项目")
+
+
 def render_notice(
     template: str,
     rows: list[dict[str, Any]],
@@ -46,17 +78,27 @@ def render_notice(
     public_url: str,
     part: int = 1,
     parts: int = 1,
+    links: Sequence[NoticeLink] | None = None,
 ) -> RenderedNotice:
-    """Render one mail from the params of one row, or of every row of a digest part (the first row's on top)."""
-    rows = [{**row, "url": project_url(public_url, row.get("project_id"))} for row in rows]
+    """Render one mail from the params of one row, or of every row of a digest part (the first row's on top).
+
+    `links` are the rows' pages (`notice_link`); without them each row links to its project."""
+    if links is None:
+        links = [NoticeLink(project_url(public_url, row.get("project_id")), "查看项目") for row in rows]
+    rows = [{**row, "url": link.url} for row, link in zip(rows, links, strict=True)]
     projects = {row.get("project_id") for row in rows}
+    one_page = len({link.url for link in links}) == 1
+    listed = NoticeLink(project_url(public_url, None), "查看项目列表")
+    link = links[0] if one_page else listed
     context: dict[str, Any] = {
         **rows[0],
         "rows": rows,
         "recipient_name": recipient_name,
         "digest_part": part,
         "digest_parts": parts,
-        "project_url": rows[0]["url"] if len(projects) == 1 else project_url(public_url, None),
+        "project_url": project_url(public_url, rows[0].get("project_id") if len(projects) == 1 else None),
+        "link_url": link.url,
+        "link_label": link.label,
     }
     try:
         text_template = _environment(escape_html=False).get_template(f"{template}.j2")

@@ -105,3 +105,21 @@ def bulletin_download(
     if not path.is_file():
         raise OutOfScope("该期通报尚未生成")
     return path.read_bytes(), f"{programme.name}节点工作完成情况通报（{parsed.label}）.xlsx"
+
+
+def publishable_quarters(programme: Programme, today: date) -> list[Period]:
+    """The quarters a bulletin can be published for: from the quarter the programme opens to the one it closes in,
+    those begun by `today`; the latest first (the current quarter counts as of today)."""
+    phases = programme.parsed_spec().phases
+    first, last = phases.declaration.start, min(phases.acceptance.end, today)
+    found, year, quarter = [], first.year, (first.month - 1) // 3 + 1
+    while date(year, 3 * quarter - 2, 1) <= last:
+        found.append(parse_period(f"{year}-Q{quarter}"))
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    return found[::-1]
+
+
+def programmes_in_scope(session: Session, *, actor: Actor) -> list[Programme]:
+    """The programmes whose bulletins the actor reads (and, a coordinator, publishes)."""
+    found = session.exec(select(Programme).order_by(Programme.code)).all()  # type: ignore[arg-type]
+    return [programme for programme in found if programme_in_scope(session, actor, programme)]

@@ -26,6 +26,39 @@ from service.queries.common import Page
 from service.queries.scope import visible_assignments, visible_nodes, visible_projects
 
 MAX_NOTICES = 500
+# Each kind of notice (its mail template, service/templates/mail/<kind>.j2) as the console names it.
+NOTICE_KINDS = {
+    "declaration_submitted": "申报待审",
+    "declaration_withdrawn": "申报已撤回",
+    "declaration_eligible": "资格审查通过",
+    "declaration_ineligible": "资格审查未通过",
+    "declaration_not_selected": "未入选",
+    "project_selected": "项目入选",
+    "project_contracted": "签订购买服务协议",
+    "project_started": "项目启动实施",
+    "project_suspended": "项目暂停实施",
+    "project_resumed": "项目恢复实施",
+    "project_rectification": "责令整改",
+    "project_accepted": "验收通过",
+    "project_failed": "验收不合格",
+    "project_terminated": "项目终止",
+    "project_terminated_for_fraud": "项目终止并列入黑名单",
+    "node_reminder": "节点即将到期提醒",
+    "node_overdue": "节点逾期通知",
+    "node_rescheduled": "节点截止日期调整",
+    "report_submitted": "节点报告待确认",
+    "report_confirmed": "节点报告待审核",
+    "report_returned": "节点报告退回修改",
+    "report_approved": "节点报告审核通过",
+    "report_waived": "节点报告免于提交",
+    "review_assigned": "评审任务",
+    "review_reminder": "评审即将到期提醒",
+    "review_overdue": "评审逾期通知",
+    "review_extended": "评审截止日期延后",
+    "review_declined": "专家谢绝评审",
+    "review_withdrawn": "评审任务已撤销",
+    "bulletin_published": "进展通报已发布",
+}
 
 
 class NoticePublic(BaseModel):
@@ -47,17 +80,36 @@ class NoticePublic(BaseModel):
 
 @dataclass(frozen=True)
 class NoticeFilter:
-    """Which notices a list shows; a project's are its own, its nodes' and its review assignments'."""
+    """Which notices a list shows; a project's are its own, its nodes' and its review assignments'.
 
-    status: OutboxStatus
+    `status` None: every status. `recipient`: a part of the recipient's name or address. `since` / `before`: when
+    the notice was queued, from (inclusive) and up to (exclusive)."""
+
+    status: OutboxStatus | None
     project_id: int | None = None
     node_id: int | None = None
     templates: tuple[str, ...] = ()
+    recipient: str | None = None
+    since: datetime | None = None
+    before: datetime | None = None
 
 
 def _where(notices: NoticeFilter) -> list[ColumnElement[bool]]:
     entity_type, entity_id = col(OutboxMessage.entity_type), col(OutboxMessage.entity_id)
-    found = [col(OutboxMessage.status) == notices.status]
+    found: list[ColumnElement[bool]] = []
+    if notices.status is not None:
+        found.append(col(OutboxMessage.status) == notices.status)
+    if notices.recipient:
+        found.append(
+            or_(
+                col(OutboxMessage.recipient_name).contains(notices.recipient, autoescape=True),
+                col(OutboxMessage.recipient_address).contains(notices.recipient, autoescape=True),
+            )
+        )
+    if notices.since is not None:
+        found.append(col(OutboxMessage.created_at) >= notices.since)
+    if notices.before is not None:
+        found.append(col(OutboxMessage.created_at) < notices.before)
     if notices.project_id is not None:
         nodes = select(Node.id).where(Node.project_id == notices.project_id)
         assignments = select(ReviewAssignment.id).where(ReviewAssignment.project_id == notices.project_id)

@@ -17,12 +17,15 @@ from models.programme import Programme
 from models.project import Project
 from models.region import Region
 from models.roles import Actor
+from schedules.calendar import WorkingCalendar
 from schedules.calendar_store import calendar_from_db
 from schedules.ladder import node_ladder
 from service.queries.bulletins import programme_in_scope
+from service.queries.cached_counts import cached, scope_key
 from service.queries.common import Page
 from service.queries.dashboard import DASHBOARD_READERS
-from service.queries.scope import visible_nodes
+from service.queries.nodes import in_due_order
+from service.queries.scope import visible_projects
 
 STATUS_LABELS_ZH = {OutboxStatus.PENDING: "待发送", OutboxStatus.SENT: "已发送", OutboxStatus.FAILED: "发送失败"}
 EXPORT_COLUMNS: list[tuple[str, str]] = [
@@ -78,11 +81,15 @@ class OverdueChoices(BaseModel):
     programmes: list[tuple[int, str]]
 
 
-def _where(session: Session, actor: Actor, today: date, filters: OverdueFilter) -> list[ColumnElement[bool]]:
+def _check_reader(actor: Actor) -> None:
     if actor.role not in DASHBOARD_READERS:
         raise RoleNotAllowed("只有市、区民政局和街道办事处可以查看逾期节点")
+
+
+def _where(session: Session, actor: Actor, today: date, filters: OverdueFilter) -> list[ColumnElement[bool]]:
+    _check_reader(actor)
     where = [
-        visible_nodes(session, actor),
+        visible_projects(session, actor),  # on the joined project row: the readers here see their projects' nodes
         ~col(Node.state).in_(NODE.terminal),
         col(Node.due_date) < today,
     ]
@@ -102,6 +109,19 @@ def _where(session: Session, actor: Actor, today: date, filters: OverdueFilter) 
     return where
 
 
+_calendars: list[WorkingCalendar] = []  # the last calendar built, with the year tables it has built since
+
+
+def _calendar(session: Session) -> WorkingCalendar:
+    """The loaded calendar, its year tables kept from one request to the next while the overrides stay the same."""
+    fresh = calendar_from_db(session)
+    known = _calendars[0] if _calendars else None
+    if known is not None and known == fresh:
+        return known
+    _calendars[:] = [fresh]
+    return fresh
+
+
 def _ladder_labels(session: Session, programme_ids: set[int]) -> dict[int, dict[str, str]]:
     programmes = session.exec(select(Programme).where(col(Programme.id).in_(programme_ids))).all()
     return {p.id: {r.code: r.label for r in node_ladder(p.parsed_spec()).rungs} for p in programmes if p.id}
@@ -112,13 +132,13 @@ def overdue_nodes(
 ) -> Page[OverdueNode]:
     """The latest first (the earliest due date); each with what the escalation notices told and to whom."""
     where = _where(session, actor, today, filters)
-    base = select(Node.id).join(Project, col(Project.id) == Node.project_id).where(*where)
-    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    count = select(func.count()).select_from(Node).join(Project, col(Project.id) == Node.project_id).where(*where)
+    total = cached(session, ("overdue", scope_key(actor), filters, today), lambda: session.exec(count).one())
     rows = session.exec(
         select(Node, Project.title, Project.programme_id, Region.name)  # type: ignore[call-overload]
         .join(Project, col(Project.id) == Node.project_id)
         .join(Region, col(Region.id) == Project.district_id, isouter=True)
-        .where(*where)
+        .where(in_due_order(session, actor, where[0]), *where[1:])
         .order_by(col(Node.due_date), col(Node.id))
         .offset((page - 1) * page_size)
         .limit(page_size)
@@ -176,7 +196,7 @@ def _described(session: Session, rows: list[tuple[Node, str, int, str | None]], 
                 at=notice.sent_at or notice.created_at,
             )
         )
-    calendar = calendar_from_db(session)
+    calendar = _calendar(session)
     found = []
     for node, project_title, programme_id, district in rows:
         assert node.id is not None
@@ -202,15 +222,25 @@ def _described(session: Session, rows: list[tuple[Node, str, int, str | None]], 
 
 
 def overdue_choices(session: Session, *, actor: Actor, today: date) -> OverdueChoices:
-    """What the filters offer: the districts with overdue nodes in scope, the rungs and programmes in scope."""
-    where = _where(session, actor, today, OverdueFilter())
-    districts = session.exec(
-        select(Region.id, Region.name)  # type: ignore[call-overload]
-        .where(
-            col(Region.id).in_(select(Project.district_id).join(Node, col(Node.project_id) == Project.id).where(*where))
-        )
-        .order_by(Region.name)
-    ).all()
+    """What the filters offer: the districts with overdue nodes in scope, the rungs and programmes in scope.
+
+    The scope's predicate is built only when the districts are counted again: it costs a query of its own."""
+    _check_reader(actor)
+    districts = cached(
+        session,
+        ("overdue-districts", scope_key(actor), today),
+        lambda: session.exec(
+            select(Region.id, Region.name)  # type: ignore[call-overload]
+            .where(
+                col(Region.id).in_(
+                    select(Project.district_id)
+                    .join(Node, col(Node.project_id) == Project.id)
+                    .where(*_where(session, actor, today, OverdueFilter()))
+                )
+            )
+            .order_by(Region.name)
+        ).all(),
+    )
     programmes = [
         p
         for p in session.exec(select(Programme).order_by(Programme.code)).all()

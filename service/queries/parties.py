@@ -1,16 +1,17 @@
 """Reading organisations, social workers and experts: who may list them, and the rows each role sees."""
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, exists, false, func, true
+from sqlalchemy import ColumnElement, exists, false, func, or_, true
 from sqlmodel import Session, select
 
 from models.errors import OutOfScope
 from models.expert import Expert
 from models.organisation import CreditEntry, CreditKind, Organisation
 from models.roles import Actor, Role
-from models.social_worker import SocialWorker
+from models.social_worker import Qualification, SocialWorker
 from service.queries.common import Page
 
 # Who may read each register at all; the others are refused with 403 by the routes.
@@ -94,12 +95,33 @@ def _organisation_public(row: Organisation, blacklisted: bool) -> OrganisationPu
     return OrganisationPublic(**row.model_dump(exclude={"id"}), id=row.id, blacklisted=blacklisted)  # type: ignore[arg-type]
 
 
-def list_organisations(session: Session, *, actor: Actor, page: int, page_size: int) -> Page[OrganisationPublic]:
-    seen = _organisations_seen(actor)
-    total = session.execute(select(func.count()).select_from(Organisation).where(seen)).scalar_one()
+def _containing(column: Any, words: str | None) -> ColumnElement[bool]:
+    """A name search: the words anywhere in the column, wildcards taken literally; no words, no condition."""
+    return column.icontains(words.strip(), autoescape=True) if words and words.strip() else true()  # type: ignore[no-any-return]
+
+
+def list_organisations(
+    session: Session,
+    *,
+    actor: Actor,
+    page: int,
+    page_size: int,
+    name: str | None = None,
+    blacklisted: bool | None = None,
+) -> Page[OrganisationPublic]:
+    """By id; `name` finds the name or the credit code containing it, `blacklisted` those on (or off) the blacklist."""
+    conditions = [
+        _organisations_seen(actor),
+        or_(_containing(Organisation.name, name), _containing(Organisation.credit_code, name))
+        if name and name.strip()
+        else true(),
+    ]
+    if blacklisted is not None:
+        conditions.append(_blacklisted() if blacklisted else ~_blacklisted())
+    total = session.execute(select(func.count()).select_from(Organisation).where(*conditions)).scalar_one()
     rows = session.execute(
         select(Organisation, _blacklisted())
-        .where(seen)
+        .where(*conditions)
         .order_by(Organisation.id)
         .offset((page - 1) * page_size)
         .limit(page_size)  # type: ignore[arg-type]
@@ -136,11 +158,21 @@ def _worker_public(row: SocialWorker) -> SocialWorkerPublic:
 
 
 def list_social_workers(
-    session: Session, *, actor: Actor, employer_id: int | None, page: int, page_size: int
+    session: Session,
+    *,
+    actor: Actor,
+    employer_id: int | None,
+    page: int,
+    page_size: int,
+    name: str | None = None,
+    qualification: Qualification | None = None,
 ) -> Page[SocialWorkerPublic]:
-    conditions = [_workers_seen(actor)]
+    """By id; filtered by employer, by a name containing `name`, by qualification."""
+    conditions = [_workers_seen(actor), _containing(SocialWorker.name, name)]
     if employer_id is not None:
         conditions.append(SocialWorker.employer_id == employer_id)  # type: ignore[arg-type]
+    if qualification is not None:
+        conditions.append(SocialWorker.qualification == qualification)  # type: ignore[arg-type]
     total = session.execute(select(func.count()).select_from(SocialWorker).where(*conditions)).scalar_one()
     rows = session.exec(
         select(SocialWorker)
@@ -178,8 +210,19 @@ def _expert_public(row: Expert) -> ExpertPublic:
     )
 
 
-def list_experts(session: Session, *, actor: Actor, page: int, page_size: int) -> Page[ExpertPublic]:
+def list_experts(
+    session: Session, *, actor: Actor, page: int, page_size: int, name: str | None = None
+) -> Page[ExpertPublic]:
+    """By id; `name` finds the name, e-mail, field or employer containing it."""
     seen = _experts_seen(actor)
+    if name and name.strip():
+        found = or_(
+            *(
+                _containing(c, name)
+                for c in (Expert.name, Expert.email, Expert.field_of_expertise, Expert.employer_name)
+            )
+        )
+        seen = seen & found  # type: ignore[assignment]
     total = session.execute(select(func.count()).select_from(Expert).where(seen)).scalar_one()
     rows = session.exec(
         select(Expert).where(seen).order_by(Expert.id).offset((page - 1) * page_size).limit(page_size)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, func, or_
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.errors import OutOfScope
 from models.lifecycles import NODE, PROJECT
@@ -18,8 +18,9 @@ from models.programme import Programme
 from models.project import BudgetLine, Project, ProjectTeamMember
 from models.region import Region, RegionLevel
 from models.roles import Actor, Role
-from models.scope import can_see
+from models.scope import REGION_ROLES, can_see
 from models.social_worker import SocialWorker
+from service.queries.cached_counts import cached, scope_key
 from service.queries.common import Page, StateView, state_view
 from service.queries.scope import visible_projects
 
@@ -56,6 +57,7 @@ class ProjectFilters:
     organisation_id: int | None = None
     states: tuple[str, ...] = ()
     overdue: bool | None = None
+    title_contains: str | None = None  # a part of the title, matched literally (% and _ are no wildcards)
 
 
 class ProjectRow(StateView):
@@ -124,6 +126,8 @@ def _conditions(session: Session, actor: Actor, filters: ProjectFilters, today: 
     if filters.overdue is not None:
         clause = overdue_nodes(today)
         conditions.append(clause if filters.overdue else ~clause)
+    if filters.title_contains:
+        conditions.append(col(Project.title).contains(filters.title_contains, autoescape=True))
     return conditions
 
 
@@ -142,9 +146,13 @@ def _ordered(query: Select[Any], sort: ProjectSort) -> Select[Any]:
     return query.order_by(column.asc(), Project.id.asc())  # type: ignore[union-attr]
 
 
+# Built once: a fresh alias annotates each of its columns anew, a cost paid on every page otherwise.
+_COMMUNITY, _STREET, _DISTRICT = aliased(Region), aliased(Region), aliased(Region)
+
+
 def _row_query(conditions: Sequence[ColumnElement[bool]], today: date) -> Select[Any]:
     """Each project with its places' and organisation's names and whether a node is overdue, in one statement."""
-    community, street, district = aliased(Region), aliased(Region), aliased(Region)
+    community, street, district = _COMMUNITY, _STREET, _DISTRICT
     return (
         select(Project, community.name, street.name, district.name, Organisation.name, overdue_nodes(today))  # type: ignore[call-overload]
         .join(community, community.id == Project.community_id)  # type: ignore[arg-type]
@@ -165,9 +173,12 @@ def list_projects(
     page_size: int,
     today: date,
 ) -> Page[ProjectRow]:
-    """One page and the exact total: the page's ids come from the project table alone, then their rows are joined."""
+    """One page and the exact total: the page's ids come from the project table alone, then their rows are joined;
+    the total is counted again only after a change (`cached_counts`)."""
     conditions = _conditions(session, actor, filters, today)
-    total = session.exec(select(func.count()).select_from(Project).where(*conditions)).one()  # type: ignore[call-overload]
+    count = select(func.count()).select_from(Project).where(*conditions)
+    dated = today if filters.overdue is not None else None  # only the overdue filter reads the day
+    total = cached(session, ("projects", scope_key(actor), filters, dated), lambda: session.exec(count).one())  # type: ignore[call-overload]
     page_ids = _ordered(select(Project.id).where(*conditions), sort).offset((page - 1) * page_size).limit(page_size)
     ids = list(session.exec(page_ids).all())  # type: ignore[call-overload]
     found = {row[0].id: row for row in session.execute(_row_query([Project.id.in_(ids)], today)).all()} if ids else {}  # type: ignore[union-attr]
@@ -266,3 +277,53 @@ def project_detail(
         ],
         budget_lines=[BudgetLinePublic(code=line.code, name=line.name, amount_fen=line.amount_fen) for line in lines],
     )
+
+
+class ProjectListChoices(BaseModel):
+    """What the project list's filters offer this reader: places within its scope and organisations it may name."""
+
+    districts: list[tuple[int, str]]
+    streets: list[tuple[int, str]]  # labelled 区 / 街道
+    organisations: list[tuple[int, str]]  # empty for an organisation (its own only) and an expert (blind reviews)
+
+
+def project_list_choices(session: Session, *, actor: Actor) -> ProjectListChoices:
+    """Districts and streets under the reader's own region (all of them for other roles), in name order."""
+    places = select(Region.id, Region.name, Region.level, Region.parent_id).where(
+        col(Region.level).in_([RegionLevel.DISTRICT, RegionLevel.STREET])
+    )
+    if actor.role in REGION_ROLES:
+        home = session.exec(select(Region.path).where(Region.id == actor.region_id)).first()
+        if home is None:
+            return ProjectListChoices(districts=[], streets=[], organisations=[])
+        places = places.where(col(Region.path).startswith(home))
+    regions = session.exec(places.order_by(col(Region.name), col(Region.id))).all()
+    names = {region_id: name for region_id, name, _, _ in regions}
+    parents = {parent for _, _, _, parent in regions} - set(names)
+    if parents:
+        names |= dict(session.exec(select(Region.id, Region.name).where(col(Region.id).in_(parents))).all())
+    organisations: list[tuple[int, str]] = []
+    if actor.role not in (Role.ORGANISATION, Role.EXPERT):
+        organisations = list(session.exec(select(Organisation.id, Organisation.name).order_by(col(Organisation.name))))  # type: ignore[arg-type]
+    return ProjectListChoices(
+        districts=[(i, name) for i, name, level, _ in regions if level == RegionLevel.DISTRICT],
+        streets=sorted(
+            (
+                (i, f"{names.get(parent, '')} / {name}")
+                for i, name, level, parent in regions
+                if level == RegionLevel.STREET
+            ),
+            key=lambda choice: choice[1],
+        ),
+        organisations=organisations,
+    )
+
+
+def project_titles(session: Session, *, actor: Actor, project_ids: set[int]) -> dict[int, str]:
+    """The titles of those of these projects the actor may see, in one statement (a list's links)."""
+    if not project_ids:
+        return {}
+    found = session.exec(
+        select(Project.id, Project.title).where(col(Project.id).in_(project_ids), visible_projects(session, actor))
+    ).all()
+    return {project_id: title for project_id, title in found if project_id is not None}

@@ -17,7 +17,7 @@ from models.review import ReviewAssignment, ReviewScore
 from models.roles import Actor
 from models.scope import can_see
 from service.mail.invitation import ReviewDate, review_feed, review_invitation
-from service.mail.rendering import project_url
+from service.mail.rendering import review_url
 from service.queries.common import Page, StateView, state_view
 from service.queries.scope import visible_assignments
 
@@ -146,7 +146,7 @@ def _review_date(session: Session, assignment: ReviewAssignment, public_url: str
     assert project is not None
     assert assignment.id is not None
     extensions = extensions_of(session, assignment.id)
-    url = project_url(public_url, project.id)
+    url = review_url(public_url, assignment.id)
     return ReviewDate(assignment.id, project.title, assignment.due_date, extensions, url)
 
 

@@ -2,14 +2,7 @@
 through the factories, on a free port, driven by Debian's Chromium through Playwright."""
 
 import os
-import secrets
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,11 +19,10 @@ from models.service_clock import set_stored_clock
 from models.user import User
 from service.auth import actor_of
 from service.commands.extensions import NodeExtension, extend_node
-from service.mail.catcher import free_port
 from service.settings import PROJECT_ROOT
 from tests import factories
-from tests.conftest import BACKENDS, postgres_database
-from tests.processes import database_url, stop
+from tests.conftest import BACKENDS
+from tests.console.servers import console_server, postgres_schema
 from tests.service.api.builders import PASSWORD, Side, side, user
 from tests.service.api.conftest import api, dev_api  # noqa: F401  (the in-process client, for cookie and form tests)
 
@@ -40,9 +32,7 @@ NO_CHROMIUM = (
     "未找到 /usr/bin/chromium：控制台的浏览器测试需要 Debian 的 Chromium 和中文字体。"
     "请以 root 运行 make browser（apt-get install -y chromium fonts-noto-cjk）后重试。"
 )
-STARTUP_SECONDS = 60
 DAY = factories.DECLARATION_DAY  # the programme clock's day: the drafts' `submit` is inside its window
-postgres_schema = contextmanager(postgres_database)  # skipped, or failed under CI=true, when unreachable
 
 
 @dataclass
@@ -83,19 +73,6 @@ def _build(engine: Engine) -> tuple[Side, list[Project], User]:
         return city, drafts, stranger
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"控制台服务启动失败（退出码 {process.returncode}）：\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/health", timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    raise RuntimeError(f"控制台服务 {STARTUP_SECONDS} 秒内未就绪：\n{log.read_text()}")
-
-
 @pytest.fixture(scope="session", params=BACKENDS)
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     if not CHROMIUM.exists():
@@ -108,31 +85,8 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     ) as engine:
         city, (draft, untouched, contested), stranger = _build(engine)
         folder = tmp_path_factory.mktemp(f"console-{backend}")
-        port = free_port()
-        environment = {name: value for name, value in os.environ.items() if not name.startswith("SANSHE_")}
-        environment |= {
-            "SANSHE_MODE": "dev",  # the programme clock needs it; production's Secure cookies are tested apart
-            "SANSHE_SIMULATED_CLOCK": "true",
-            "SANSHE_SCHEDULER_ENABLED": "false",
-            "SANSHE_SECRET_KEY": secrets.token_urlsafe(48),
-            "SANSHE_DATABASE_URL": database_url(engine),
-            "SANSHE_FILES_DIR": str(folder / "files"),
-        }
-        log = folder / "server.log"
-        with log.open("wb") as output:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                cwd=folder,  # no .env of the project's
-                env=environment,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_up(process, base_url, log)
+        with console_server(engine, folder) as base_url:
             yield World(base_url, backend, city, draft, untouched, contested, stranger, engine, folder / "files")
-        finally:
-            stop(process)
 
 
 @pytest.fixture(scope="package")

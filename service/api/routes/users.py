@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, UploadFile, status
+from fastapi import APIRouter, Depends, Query, UploadFile, status
 
 from models.authority import roles_for
 from models.lifecycles import ACCOUNT_REGISTER
@@ -17,7 +17,7 @@ from service.api.deps import (
     WallClockDep,
     require_roles,
 )
-from service.api.params import EntityId, PageNumber, PageSize
+from service.api.params import EntityId, PageNumber, PageSize, QueryWord
 from service.api.problems import problem_responses
 from service.auth import Token, UserPublic, user_public
 from service.commands.uploads import Upload
@@ -48,7 +48,7 @@ def read_me(user: CurrentUser) -> UserPublic:
     return user_public(user)
 
 
-@router.post("/me/password")
+@router.post("/me/password", responses=problem_responses(429))
 def change_my_password(
     session: SessionDep,
     settings: SettingsDep,
@@ -67,11 +67,12 @@ def read_accounts(
     actor: Manager,
     role: Role | None = None,
     disabled: bool | None = None,
+    name: Annotated[QueryWord | None, Query(description="用户名或显示名称的一部分")] = None,
     page: PageNumber = 1,
     page_size: PageSize = 50,
 ) -> Page[UserPublic]:
     """本辖区内的登录账号（分页，含总数；不含密码）。"""
-    return list_accounts(session, actor=actor, role=role, disabled=disabled, page=page, page_size=page_size)
+    return list_accounts(session, actor=actor, role=role, disabled=disabled, name=name, page=page, page_size=page_size)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -188,6 +188,9 @@ def test_the_list_holds_the_accounts_in_scope_without_passwords(session: Session
     communities = api.client.get(f"{V1}/users", headers=district, params={"role": "community", "page_size": 1}).json()
     assert communities["total"] >= 1 and len(communities["items"]) == 1 and communities["page_size"] == 1
     assert {item["role"] for item in communities["items"]} == {"community"}
+    street_office = world.users[Role.STREET_OFFICE]
+    named = api.client.get(f"{V1}/users", headers=district, params={"name": street_office.username[2:]}).json()
+    assert [item["username"] for item in named["items"]] == [street_office.username]
     _refused(api.client.get(f"{V1}/users", headers=api.headers(world.users[Role.COMMUNITY])), 403, "role_not_allowed")
 
 

@@ -352,6 +352,17 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         },
     ),
     ("GET", f"{V1}/social-workers"): Endpoint(rule(200, NOT_EXPERT, out_hidden=frozenset()), lambda w, t, _: {}),
+    ("PATCH", f"{V1}/organisations/{{organisation_id}}"): Endpoint(  # organisations belong to no place
+        declared(ORGANISATION_REGISTER, "edit", 200, out_hidden=frozenset()),
+        lambda w, t, _: {
+            "path": {"organisation_id": t.organisation.id},
+            "json": {"contact_email": f"{factories.unique('org')}@example.cn"},
+        },
+    ),
+    ("PATCH", f"{V1}/social-workers/{{worker_id}}"): Endpoint(  # an organisation: its own staff only
+        lambda role, scope, v: declared(SOCIAL_WORKER_REGISTER, "edit", 200)(role, IN if role is not O else scope, v),
+        lambda w, t, _: {"path": {"worker_id": t.worker.id}, "json": {"social_work_degree": True}},
+    ),
     ("GET", f"{V1}/social-workers/{{worker_id}}"): Endpoint(
         rule(200, NOT_EXPERT, out_hidden=frozenset({O})), lambda w, t, _: {"path": {"worker_id": t.worker.id}}
     ),
@@ -390,6 +401,10 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("POST", f"{V1}/experts"): Endpoint(
         declared(EXPERT_REGISTER, "register", 201, out_hidden=frozenset()),
         lambda w, t, _: {"json": {"name": factories.unique("专家")}},
+    ),
+    ("PATCH", f"{V1}/experts/{{expert_id}}"): Endpoint(
+        declared(EXPERT_REGISTER, "edit", 200, out_hidden=frozenset()),
+        lambda w, t, _: {"path": {"expert_id": t.expert.id}, "json": {"field_of_expertise": "矩阵测试"}},
     ),
     ("GET", f"{V1}/projects"): Endpoint(everyone(), lambda w, t, _: {"params": {"programme_id": t.programme.id}}),
     ("GET", f"{V1}/projects/{{project_id}}"): Endpoint(
@@ -491,6 +506,12 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         declared(CLOCK_REGISTER, ADVANCE_CLOCK, 409, out_hidden=frozenset()),
         lambda w, t, _: {"json": {"to": "2099-01-01T09:00:00+08:00", "expected_version": 0}},
     ),
+    ("POST", f"{V1}/clock/play"): Endpoint(  # as above: the wall clock's service refuses a declared role with 409
+        declared(CLOCK_REGISTER, ADVANCE_CLOCK, 409, out_hidden=frozenset()), lambda w, t, _: {}
+    ),
+    ("GET", f"{V1}/clock/play"): Endpoint(
+        declared(CLOCK_REGISTER, ADVANCE_CLOCK, 200, out_hidden=frozenset()), lambda w, t, _: {}
+    ),
     ("GET", f"{V1}/bulletins"): Endpoint(
         rule(200, frozenset({C, D, S}), out_hidden=frozenset()),
         lambda w, t, _: {"params": {"programme_id": t.programme.id}},
@@ -542,6 +563,9 @@ ENTRY_POINTS: dict[tuple[str, str], tuple[str, str]] = {
     ("organisation", "register"): ("POST", f"{V1}/organisations"),
     ("social_worker", "register"): ("POST", f"{V1}/social-workers"),
     ("expert", "register"): ("POST", f"{V1}/experts"),
+    ("organisation", "edit"): ("PATCH", f"{V1}/organisations/{{organisation_id}}"),
+    ("social_worker", "edit"): ("PATCH", f"{V1}/social-workers/{{worker_id}}"),
+    ("expert", "edit"): ("PATCH", f"{V1}/experts/{{expert_id}}"),
     ("programme", "load"): ("POST", f"{V1}/programmes"),
     ("official_year", "load"): ("POST", f"{V1}/calendar/official-years"),
     ("attachment", "upload"): ("POST", f"{V1}/nodes/{{node_id}}/attachments"),

@@ -145,3 +145,21 @@ def test_attempts_in_parallel_see_each_other_before_any_password_is_read(session
     burst = [count_attempt(session, keys=keys, now=now) for _ in range(PER_ACCOUNT + 1)]  # all in flight
 
     assert [seconds_to_wait(session, attempt=attempt, now=now) for attempt in burst] == [1] * len(burst)
+
+
+def test_guessing_the_old_password_of_a_password_change_waits_like_a_sign_in(session: Session, api: Api) -> None:
+    """Guards `seconds_to_wait` in `service.commands.users.change_own_password`: with a token in hand the old
+    password is guessed no faster than at the sign-in form, and the right one is refused unread while it waits."""
+    account = _account(session)
+    token = _log_in(api.client, account.username, PASSWORD).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def change(old: str) -> Any:
+        body = {"old_password": old, "new_password": "a-new-password-1"}
+        return api.client.post("/api/v1/users/me/password", headers=headers, json=body)
+
+    for _ in range(PER_ACCOUNT):
+        wrong = change(WRONG)
+        assert wrong.status_code == 422 and "原密码不正确" in wrong.json()["detail"], wrong.text
+    assert _waits(change(PASSWORD)) >= 1
+    assert _waits(_log_in(api.client, account.username, PASSWORD)) >= 1  # the same count as the sign-in form's
