@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install browser run test test-reliability screenshots fuzz lint lock bench bench-console diagrams clean initial-migration
+.PHONY: install browser run test test-console-postgres test-reliability screenshots fuzz lint lock bench bench-console diagrams clean initial-migration
 
 # Every dependency at the exact version in constraints.txt: a fresh machine installs what was tested.
 $(BIN)/.installed: pyproject.toml constraints.txt
@@ -30,7 +30,12 @@ run: install
 
 test: install browser
 	@mkdir -p var
-	$(BIN)/pytest -m "not reliability"
+	SANSHE_CONSOLE_BACKENDS=sqlite $(BIN)/pytest -m "not reliability"
+
+# The console's browser tests on PostgreSQL (`make test` runs them on SQLite; CI runs both).
+test-console-postgres: install browser
+	@mkdir -p var
+	SANSHE_TEST_BACKENDS=postgres $(BIN)/pytest tests/console
 
 # The long fault runs (tests/reliability/README.md): SIGKILLs, concurrent sweepers and dispatchers, outages, 100k notices.
 test-reliability: install

@@ -3,6 +3,7 @@
 public address, and each of its links is opened in Chromium signed in as the recipient's own account."""
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email import message_from_bytes
@@ -10,7 +11,7 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlmodel import Session, select
 
 from models.dates import SHANGHAI
@@ -34,7 +35,7 @@ from service.mail.outbox_leases import ClaimedNotice
 from service.mail.rendering import TEMPLATES_DIR
 from service.transitions import transition
 from tests import factories
-from tests.console.conftest import World, screenshot, sign_in
+from tests.console.conftest import World, sign_in
 from tests.models import lifecycle_paths as paths
 from tests.service.api import builders
 from tests.service.mail.builders import SENDER
@@ -265,9 +266,29 @@ def _links(mail: EmailMessage) -> list[str]:
     return sorted({link.rstrip(".,;，。") for link in found})
 
 
+@pytest.fixture(scope="module")
+def signed_in(browser: Browser, world: World) -> Iterator[Callable[[User], Page]]:
+    """One browser of each recipient's own account for the whole module, signed in once: a page per account."""
+    contexts: dict[int, tuple[BrowserContext, Page]] = {}
+
+    def page_of(recipient: User) -> Page:
+        assert recipient.id is not None
+        if recipient.id not in contexts:
+            context = browser.new_context(base_url=world.base_url, viewport=SCREEN, locale="zh-CN")  # type: ignore[arg-type]
+            page = context.new_page()
+            sign_in(page, recipient)
+            expect(page.get_by_role("heading", name="我的待办")).to_be_visible()
+            contexts[recipient.id] = (context, page)
+        return contexts[recipient.id][1]
+
+    yield page_of
+    for context, _ in contexts.values():
+        context.close()
+
+
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_every_link_of_the_notice_opens_its_page_for_its_recipient(
-    browser: Browser, world: World, notices: dict[str, list[Notice]], template: str
+    signed_in: Callable[[User], Page], world: World, notices: dict[str, list[Notice]], template: str
 ) -> None:
     assert template in notices, f"没有产生 {template} 的通知：请在本测试的场景中加入产生它的用例"
     public_url = world.base_url + "/"  # as configured, with a trailing slash: links must not double it
@@ -275,10 +296,7 @@ def test_every_link_of_the_notice_opens_its_page_for_its_recipient(
         party = notice.row.recipient_party
         links = _links(_mail(notice, public_url))
         assert links, f"{template} 的邮件没有链接"
-        context = browser.new_context(base_url=world.base_url, viewport=SCREEN, locale="zh-CN")  # type: ignore[arg-type]
-        page = context.new_page()
-        sign_in(page, notice.recipient)
-        expect(page.get_by_role("heading", name="我的待办")).to_be_visible()
+        page = signed_in(notice.recipient)
         for link in links:
             assert link.startswith(world.base_url + "/console/"), f"{template} 的链接不在配置的地址下：{link}"
             assert "//console" not in link.removeprefix("http://")
@@ -288,8 +306,6 @@ def test_every_link_of_the_notice_opens_its_page_for_its_recipient(
             assert "/console/login" not in page.url
             for words in notice.about:
                 expect(page.get_by_role("main")).to_contain_text(words)
-        screenshot(page, world, f"notice-link-{template}-{party}")
-        context.close()
 
 
 def test_a_review_notice_links_to_the_expert_inbox_not_the_project(
