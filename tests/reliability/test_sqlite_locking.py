@@ -305,15 +305,14 @@ def test_api_writes_during_a_sweep_all_succeed(benchmark: Benchmark, api_server:
 def test_a_sweep_waits_for_a_writer_that_holds_the_lock(benchmark: Benchmark) -> None:
     """Guards `BEGIN IMMEDIATE` in `_on_begin` (models/database.py) and the 30 s busy timeout in `make_engine`.
 
-    Another process takes the write lock after the sweep's first batch and holds it for a few seconds. With a
-    deferred BEGIN the next batch reads its nodes, fails on the upgrade to a write, and the sweep exits non-zero."""
+    Another process holds the write lock for a few seconds as the sweep starts. With a deferred BEGIN the sweep's
+    batch reads its nodes, fails on the upgrade to a write once the holder has committed, and the sweep exits
+    non-zero. (Taken after the first batch instead, the lock raced the sweep: its back-to-back batches could finish
+    before the other process got the lock.)"""
     hold = 2.0
-    watched, reader = watch(start_sweep(benchmark))
-    deadline = time.monotonic() + SWEEP_TIMEOUT
-    while watched.first_batch_at is None and watched.process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
     holder = hold_the_write_lock(benchmark.path, hold, "UPDATE organisation SET name = name || '·' WHERE id = 1")
     locked_at = time.monotonic()
+    watched, reader = watch(start_sweep(benchmark))
     try:
         finish(watched, reader)
     finally:
