@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
 
-import httpx
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
@@ -26,7 +25,7 @@ from service.settings import Settings
 from tests import factories
 from tests.console.conftest import DAY, World, screenshot, sign_in
 from tests.console.test_accessibility import critical_violations
-from tests.reliability.prefect_processes import start_prefect_server
+from tests.reliability.prefect_processes import post_to_prefect, start_prefect_server
 from tests.schedules.builders import morning, started_project
 
 AS_OF = date(2023, 1, 6)  # Lanzhou 2022's first supervision nodes fell due on 2022-12-27
@@ -193,9 +192,9 @@ def test_the_flow_runs_panel_reads_a_real_prefect_server_and_links_to_its_ui(tmp
     """A run recorded on Prefect's own server is listed with its flow, its state in Chinese and its UI page."""
     server, api_url = start_prefect_server(tmp_path / "prefect", tmp_path)
     try:
-        flow_id = httpx.post(f"{api_url}/flows/", json={"name": "sweep-probe"}).json()["id"]
+        flow_id = post_to_prefect(f"{api_url}/flows/", {"name": "sweep-probe"}).json()["id"]
         completed = {"type": "COMPLETED", "name": "Completed"}
-        made = httpx.post(f"{api_url}/flow_runs/", json={"flow_id": flow_id, "name": "probe-run", "state": completed})
+        made = post_to_prefect(f"{api_url}/flow_runs/", {"flow_id": flow_id, "name": "probe-run", "state": completed})
         assert made.status_code == 201, made.text
         runs = recent_flow_runs(Settings(prefect_api_url=api_url))
     finally:

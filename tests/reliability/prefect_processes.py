@@ -9,11 +9,15 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Any
 
+import httpx
+
 from service.mail.catcher import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent  # the venv's `prefect` and `sanshe`
 OUTPUT_TAIL = 4000  # characters of a process's output shown when it fails
+BUSY_RETRIES = 20  # a 503 from the server (its SQLite busy) is tried again, as Prefect's own client does
+BUSY_PAUSE_SECONDS = 0.25
 
 
 def clean_environment(**settings: str) -> dict[str, str]:
@@ -71,6 +75,16 @@ def start_prefect_server(home: Path, logs: Path, timeout: float = 90.0) -> tuple
             time.sleep(0.5)
     server.stop()
     raise RuntimeError(f"Prefect server did not answer on {api_url} within {timeout:.0f} s:\n{server.output()}")
+
+
+def post_to_prefect(url: str, payload: dict[str, Any]) -> httpx.Response:
+    """POST to a Prefect server's API; while it answers 503 (SQLite busy behind it) the request is sent again."""
+    for _ in range(BUSY_RETRIES):
+        answer = httpx.post(url, json=payload, timeout=10)
+        if answer.status_code != httpx.codes.SERVICE_UNAVAILABLE:
+            return answer
+        time.sleep(BUSY_PAUSE_SECONDS)
+    return answer
 
 
 def run_command(command: list[str], env: dict[str, str], cwd: Path, timeout: float = 120.0) -> str:
