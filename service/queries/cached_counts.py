@@ -28,6 +28,7 @@ LIFETIME = 30.0  # seconds
 ENTRIES = 1024  # per engine, least recently used dropped first
 _READS = ("SELECT", "BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "SET", "SHOW", "WITH")
 _WROTE = "sanshe_wrote"  # Connection.info flag: this transaction has written
+_VERSION = "sanshe_counted_version"  # Session.info: the transaction and the highest ids it first read
 
 
 class _Store:
@@ -61,6 +62,19 @@ def _forget_write(conn: Connection) -> None:
     conn.info.pop(_WROTE, None)
 
 
+def _version(session: Session) -> tuple[Any, ...]:
+    """The highest audit and claim ids, read once a transaction: a page's several aggregates ask one query."""
+    transaction = session.get_transaction()
+    known = session.info.get(_VERSION)
+    if known is not None and known[0] is transaction:
+        return known[1]  # type: ignore[no-any-return]
+    latest_event = select(func.max(AuditEvent.id)).scalar_subquery()
+    latest_claim = select(func.max(EscalationClaim.id)).scalar_subquery()
+    version = tuple(session.exec(select(latest_event, latest_claim)).one())
+    session.info[_VERSION] = (transaction, version)
+    return version
+
+
 def scope_key(actor: Actor) -> tuple[Hashable, ...]:
     """What bounds the actor's scope (two readers with the same key see the same rows)."""
     return (actor.role.value, actor.region_id, actor.organisation_id, actor.expert_id)
@@ -72,20 +86,18 @@ def cached(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
     store = _store(connection.engine)
     if store is None or connection.info.get(_WROTE):
         return compute()
-    latest_event = select(func.max(AuditEvent.id)).scalar_subquery()
-    latest_claim = select(func.max(EscalationClaim.id)).scalar_subquery()
-    version = session.exec(select(latest_event, latest_claim)).one()
+    version = _version(session)
     now = time.monotonic()
     with store.lock:
         found = store.entries.get(key)
-        if found is not None and found[0] == tuple(version) and now - found[1] < LIFETIME:
+        if found is not None and found[0] == version and now - found[1] < LIFETIME:
             store.entries.move_to_end(key)
             return found[2]  # type: ignore[no-any-return]
     value = compute()
     if connection.info.get(_WROTE):
         return value
     with store.lock:
-        store.entries[key] = (tuple(version), now, value)
+        store.entries[key] = (version, now, value)
         store.entries.move_to_end(key)
         while len(store.entries) > ENTRIES:
             store.entries.popitem(last=False)

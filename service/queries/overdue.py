@@ -222,25 +222,25 @@ def _described(session: Session, rows: list[tuple[Node, str, int, str | None]], 
 
 
 def overdue_choices(session: Session, *, actor: Actor, today: date) -> OverdueChoices:
-    """What the filters offer: the districts with overdue nodes in scope, the rungs and programmes in scope.
-
-    The scope's predicate is built only when the districts are counted again: it costs a query of its own."""
+    """What the filters offer: the districts with overdue nodes in scope, the rungs and programmes in scope; worked
+    out again only after a change (`cached_counts`)."""
     _check_reader(actor)
-    districts = cached(
-        session,
-        ("overdue-districts", scope_key(actor), today),
-        lambda: session.exec(
-            select(Region.id, Region.name)  # type: ignore[call-overload]
-            .where(
-                col(Region.id).in_(
-                    select(Project.district_id)
-                    .join(Node, col(Node.project_id) == Project.id)
-                    .where(*_where(session, actor, today, OverdueFilter()))
-                )
+    key = ("overdue-choices", scope_key(actor), today)
+    return cached(session, key, lambda: _overdue_choices(session, actor, today))
+
+
+def _overdue_choices(session: Session, actor: Actor, today: date) -> OverdueChoices:
+    districts = session.exec(
+        select(Region.id, Region.name)  # type: ignore[call-overload]
+        .where(
+            col(Region.id).in_(
+                select(Project.district_id)
+                .join(Node, col(Node.project_id) == Project.id)
+                .where(*_where(session, actor, today, OverdueFilter()))
             )
-            .order_by(Region.name)
-        ).all(),
-    )
+        )
+        .order_by(Region.name)
+    ).all()
     programmes = [
         p
         for p in session.exec(select(Programme).order_by(Programme.code)).all()

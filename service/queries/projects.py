@@ -288,7 +288,12 @@ class ProjectListChoices(BaseModel):
 
 
 def project_list_choices(session: Session, *, actor: Actor) -> ProjectListChoices:
-    """Districts and streets under the reader's own region (all of them for other roles), in name order."""
+    """Districts and streets under the reader's own region (all of them for other roles), in name order; read again
+    only after a change (places and organisations are audited, `cached_counts`)."""
+    return cached(session, ("project-list-choices", scope_key(actor)), lambda: _project_list_choices(session, actor))
+
+
+def _project_list_choices(session: Session, actor: Actor) -> ProjectListChoices:
     places = select(Region.id, Region.name, Region.level, Region.parent_id).where(
         col(Region.level).in_([RegionLevel.DISTRICT, RegionLevel.STREET])
     )

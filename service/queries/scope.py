@@ -38,8 +38,13 @@ def region_scope(
     community lies inside its programme's region, so a region that contains the programme's adds nothing.
     """
     wanted = set(region_ids)
-    top_id = select(Programme.region_id).where(Programme.id == programme_id).scalar_subquery()
-    found = session.exec(select(Region, Region.id == top_id).where(Region.id.in_(wanted) | (Region.id == top_id))).all()  # type: ignore[attr-defined, call-overload, union-attr]
+    found: list[tuple[Region, bool]]
+    if programme_id is None:  # by the session's identity map: a page's several lists read the reader's region once
+        found = [(region, False) for region in (session.get(Region, i) for i in wanted) if region is not None]
+    else:
+        top_id = select(Programme.region_id).where(Programme.id == programme_id).scalar_subquery()
+        either = Region.id.in_(wanted) | (Region.id == top_id)  # type: ignore[attr-defined]
+        found = list(session.exec(select(Region, Region.id == top_id).where(either)).all())  # type: ignore[call-overload]
     regions = [region for region, _ in found if region.id in wanted]
     if len(regions) != len(wanted):
         return false()
