@@ -13,6 +13,7 @@ from models.migrate import upgrade_database
 from service.auth import command_line_actor
 from service.cli import data, deadlines, mail, places, users
 from service.cli.running import AsWhom, command_now, database_session, echo_moves, echo_progress, fail, refusals
+from service.cli.workers import APP, serve_workers
 from service.commands.programmes import ProgrammeLoad, load_programme
 from service.commands.uploads import Upload
 from service.settings import PROJECT_ROOT, Settings, UnsafeSettings, get_settings, refuse_unsafe_settings
@@ -84,16 +85,16 @@ def serve(host: str | None = None, port: int | None = None, workers: int | None 
     """启动 API 服务（默认 SANSHE_WORKERS 个工作进程）。"""
     settings = safe_settings()
     count = 1 if settings.simulated_clock else max(1, workers or settings.workers)
-    address = {"host": host or settings.host, "port": port or settings.port}
+    host, port = host or settings.host, port or settings.port
     if count == 1:
-        uvicorn.run("service.app:create_app", factory=True, **address)
+        uvicorn.run(APP, factory=True, host=host, port=port)
         return
     from service.app import start_scheduler_once
 
     scheduler = start_scheduler_once(settings)
     os.environ["SANSHE_SCHEDULER_ENABLED"] = "false"  # the workers' own settings: none of them starts another
     try:
-        uvicorn.run("service.app:create_app", factory=True, workers=count, **address)
+        serve_workers(count, host=host, port=port)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
