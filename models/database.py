@@ -4,8 +4,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlmodel import Session
+
+# A connection's execution option: its transaction only reads (a GET request's). On SQLite it begins DEFERRED, so
+# that readers run side by side under WAL instead of queueing for the write lock; a write in it is refused.
+READS_ONLY = "sanshe_reads_only"
+# Statements that do not write, by their first word (what the cached counts and the refusal below tell apart).
+READ_STATEMENTS = ("SELECT", "BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "SET", "SHOW", "WITH")
+
+
+class WriteWhileReading(RuntimeError):
+    """A transaction opened to read only (a GET request's) tried to write: on SQLite it would hold no write lock."""
+
+
+def writes(statement: str) -> bool:
+    return not statement.lstrip()[:9].upper().startswith(READ_STATEMENTS)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -13,8 +27,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _give_sqlite_real_transactions(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "before_cursor_execute", _refuse_writes_while_reading)
+    return engine
+
+
+def _refuse_writes_while_reading(conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
+    if writes(statement) and conn.get_execution_options().get(READS_ONLY):
+        raise WriteWhileReading(f"只读事务（GET 请求）中不能写入数据库：{statement.split(None, 1)[0]}")
+
+
+def read_only(session: Session) -> Session:
+    """The session's next transaction only reads: on SQLite it takes no write lock; a write in it is refused."""
+    session.connection(execution_options={READS_ONLY: True})
+    return session
 
 
 def _give_sqlite_real_transactions(engine: Engine) -> None:
@@ -32,11 +59,13 @@ def _give_sqlite_real_transactions(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
+    def _on_begin(connection: Connection) -> None:
         # IMMEDIATE takes the write lock up front, waiting up to the busy timeout: a deferred transaction that
         # reads and then writes fails at once with "database is locked" while another connection writes,
-        # because SQLite never calls the busy handler on the upgrade from read to write.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # because SQLite never calls the busy handler on the upgrade from read to write. A transaction that only
+        # reads (READS_ONLY, refused any write) begins deferred: WAL lets it read beside the writer.
+        reads_only = connection.get_execution_options().get(READS_ONLY)
+        connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
 
 @contextmanager

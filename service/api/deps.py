@@ -13,6 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from models.database import read_only
 from models.errors import RoleNotAllowed
 from models.roles import ROLE_LABELS_ZH, Actor, Role
 from models.user import User
@@ -22,6 +23,7 @@ from service.errors import NotAuthenticated
 from service.settings import Settings
 
 TOKEN_URL = "/api/v1/login/access-token"
+READING_METHODS = ("GET", "HEAD")
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
@@ -40,10 +42,11 @@ def get_clock(request: Request) -> Clock:
     return clock
 
 
-def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
-    """One session per request; the service functions commit, anything uncommitted is rolled back."""
+def get_session(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    """One session per request; the service functions commit, anything uncommitted is rolled back. A GET or HEAD
+    only reads (`read_only`): on SQLite such requests read side by side instead of queueing for the write lock."""
     with Session(engine, expire_on_commit=False) as session:
-        yield session
+        yield read_only(session) if request.method in READING_METHODS else session
 
 
 def get_wall_now(clock: Annotated[Clock, Depends(get_clock)]) -> datetime:

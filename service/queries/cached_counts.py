@@ -20,13 +20,13 @@ from sqlalchemy import Connection, Engine, event, func
 from sqlmodel import Session, select
 
 from models.audit import AuditEvent
+from models.database import writes
 from models.escalation import EscalationClaim
 from models.roles import Actor
 
 T = TypeVar("T")
 LIFETIME = 30.0  # seconds
 ENTRIES = 1024  # per engine, least recently used dropped first
-_READS = ("SELECT", "BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "SET", "SHOW", "WITH")
 _WROTE = "sanshe_wrote"  # Connection.info flag: this transaction has written
 _VERSION = "sanshe_counted_version"  # Session.info: the transaction and the highest ids it first read
 
@@ -54,7 +54,7 @@ def _store(engine: Engine) -> _Store | None:
 
 
 def _note_write(conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
-    if not statement.lstrip()[:9].upper().startswith(_READS):
+    if writes(statement):
         conn.info[_WROTE] = True
 
 

@@ -1,4 +1,5 @@
-"""SQLite transactions of `make_engine`: a reader that goes on to write waits for another process's writer.
+"""SQLite transactions of `make_engine`: a reader that goes on to write waits for another process's writer; a
+transaction opened to read only (a GET request's) reads beside it and may not write.
 
 SQLite-only behaviour, so these tests build their own file database and ignore the backend of the pass.
 """
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from models.database import make_engine, session_scope
+from models.database import WriteWhileReading, make_engine, read_only, session_scope
 from tests.conftest import BACKENDS
 
 HOLD_SECONDS = 1.5
@@ -85,5 +86,30 @@ def test_the_test_harness_savepoints_still_roll_back(sqlite_file: Engine) -> Non
             session.rollback()
             assert session.execute(text("SELECT who FROM marks")).scalars().all() == ["kept until the end"]
         outer.rollback()
+    with sqlite_file.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM marks")).scalar_one() == 0
+
+
+def test_a_read_only_transaction_reads_beside_another_writer(sqlite_file: Engine) -> None:
+    """Guards `"BEGIN" if reads_only` in `_on_begin`: begun IMMEDIATE, a GET's transaction would queue for the lock."""
+    holder = hold_the_write_lock(
+        str(sqlite_file.url.database), HOLD_SECONDS, "INSERT INTO marks (who) VALUES ('holder')"
+    )
+    try:
+        with Session(sqlite_file) as session:
+            seen = read_only(session).execute(text("SELECT count(*) FROM marks")).scalar_one()
+        still_holding = holder.poll() is None
+    finally:
+        assert holder.wait(timeout=30) == 0
+    assert seen == 0  # read before the holder committed: it did not wait for the lock
+    assert still_holding
+
+
+def test_a_read_only_transaction_refuses_to_write(sqlite_file: Engine) -> None:
+    """Guards `_refuse_writes_while_reading`: a deferred transaction that writes could fail under a writer at once."""
+    with Session(sqlite_file) as session:
+        read_only(session)
+        with pytest.raises(WriteWhileReading, match="只读事务"):
+            session.execute(text("INSERT INTO marks (who) VALUES ('reader')"))
     with sqlite_file.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM marks")).scalar_one() == 0
