@@ -1,6 +1,7 @@
 """Review assignments on the programme's ladder: reminders to the expert, then the coordinator.
 
-The flow's one step, `remind_reviews`, is a plain function the simulation calls too; here it runs as a task.
+The flow's one step, `remind_reviews`, is the job's plain steps (`schedules.review_job`), which the CLI's
+simulation and the year's play run too; here it runs as a task.
 """
 
 from datetime import date, datetime
@@ -13,8 +14,7 @@ from sqlmodel import Session
 from flows.database import flow_engine
 from flows.run_labels import DayRequest, current_flow_run_id, day_run_name
 from models.database import session_scope
-from schedules.heartbeat import REVIEWS, record_sweep
-from schedules.review_sweep import sweep_reviews
+from schedules.review_job import sweep_and_record_reviews
 
 
 class ReviewReminderRequest(DayRequest):
@@ -30,21 +30,9 @@ class ReviewReminderReport(BaseModel):
 def remind_reviews(
     session: Session, *, as_of: date, now: datetime, flow_run_id: str | None = None
 ) -> ReviewReminderReport:
-    """Claim the due review rungs, queue their notices and leave the heartbeat (with the flow run it ran as, if any);
-    the caller commits."""
-    result = sweep_reviews(session, as_of=as_of, now=now)
-    claimed = dict(result.claimed)
-    record_sweep(
-        session,
-        kind=REVIEWS,
-        as_of=as_of,
-        ran_at=now,
-        due=0,
-        claimed=sum(claimed.values()),
-        notices=result.notices,
-        flow_run_id=flow_run_id,
-    )
-    return ReviewReminderReport(as_of=as_of, claimed=claimed, notices=result.notices)
+    """The job's steps (`sweep_and_record_reviews`) as the flow reports them; the caller commits."""
+    result = sweep_and_record_reviews(session, as_of=as_of, now=now, flow_run_id=flow_run_id)
+    return ReviewReminderReport(as_of=as_of, claimed=dict(result.claimed), notices=result.notices)
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)

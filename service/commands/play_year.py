@@ -28,9 +28,8 @@ from models.programme import Programme
 from models.roles import Actor
 from models.service_clock import ADVANCE_CLOCK, stored_clock
 from schedules.bulletin import publish_bulletin
-from schedules.heartbeat import REVIEWS, record_sweep
 from schedules.ladder import node_ladder, review_ladder
-from schedules.review_sweep import sweep_reviews
+from schedules.review_job import sweep_and_record_reviews
 from schedules.runner import CatchUp
 from schedules.sweep import sweep
 from service.clock import Clock, service_now, system_clock
@@ -151,16 +150,7 @@ def _run_job(
         early = sum(n for (_, code), n in told.items() if code in reminders)
         return DayPlayed(run.as_of, reminders=early, escalations=sum(told.values()) - early)
     if run.job_id == "review-reminders":
-        outcome = sweep_reviews(session, as_of=run.as_of, now=now)
-        record_sweep(
-            session,
-            kind=REVIEWS,
-            as_of=run.as_of,
-            ran_at=now,
-            due=0,
-            claimed=sum(outcome.claimed.values()),
-            notices=outcome.notices,
-        )
+        outcome = sweep_and_record_reviews(session, as_of=run.as_of, now=now)
         session.commit()
         early = sum(n for code, n in outcome.claimed.items() if code in reminders)
         return DayPlayed(run.as_of, reminders=early, escalations=sum(outcome.claimed.values()) - early)

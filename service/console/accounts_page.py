@@ -1,12 +1,13 @@
 """登录账号: the accounts of the reader's scope, created, disabled, re-enabled and reset through the same use cases
 as /users; a one-time password is shown once, on the page that answers the action."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
 from sqlmodel import Session
 
 from models.authority import roles_for
@@ -14,10 +15,9 @@ from models.errors import RoleNotAllowed
 from models.lifecycles import ACCOUNT_REGISTER, ACCOUNT_ROLES_MANAGED
 from models.roles import ROLE_LABELS_ZH, Actor, Role
 from models.user import manages
-from models.validation_messages import in_chinese
 from service.api.deps import ClockDep, SessionDep
 from service.api.params import EntityId
-from service.auth import SCOPE_FIELD
+from service.auth import SCOPE_FIELD, UserPublic
 from service.commands.users import (
     CREATE,
     AccountChange,
@@ -28,7 +28,7 @@ from service.commands.users import (
     list_accounts,
     reset_password,
 )
-from service.console.form_input import PageNumber
+from service.console.form_input import PageNumber, page_count, validated
 from service.console.refusals import ConsoleRoute
 from service.console.session import ConsoleActor, ConsoleUser, CsrfChecked
 from service.console.templating import render
@@ -45,7 +45,14 @@ DONE = {"disabled": "已停用账号", "enabled": "已重新启用账号"}
 FormText = Annotated[str, Form(max_length=200)]
 LIST_KEYS = ("role", "status", "q", "page")
 BackField = Annotated[str, Form(max_length=400)]
-FIELDS = ("username", "display_name", "role", "region_id", "organisation_id", "expert_id")
+LABELS = {  # the create form's fields
+    "username": "用户名",
+    "display_name": "姓名",
+    "role": "角色",
+    "region_id": "所辖地区",
+    "organisation_id": "社工机构",
+    "expert_id": "专家档案",
+}
 
 
 def refuse_unless_manages_accounts(actor: Actor) -> None:
@@ -131,13 +138,13 @@ def _accounts_page(
         manageable={a.id for a in found.items if manages(actor.role, a.role)},
         scope_names=_scope_names(choices),
         own_name=actor.user_id,
-        typed=typed or dict.fromkeys(FIELDS, ""),
+        typed=typed or dict.fromkeys(LABELS, ""),
         errors=errors or {},
         error=error,
         done=done,
         password=password,
         page=page,
-        pages=max(1, -(-found.total // PAGE_SIZE)),
+        pages=page_count(found.total, PAGE_SIZE),
         query=urlencode(chosen),
         **choices,
     )
@@ -197,15 +204,13 @@ def create_account_page(
         )
     message = None
     if not errors:
+        facts = {"username": username, "display_name": display_name.strip(), "role": role, **scope}
+        data, errors = validated(AccountCreate, facts, LABELS)
+    if not errors:
         try:
-            data = AccountCreate(username=username, display_name=display_name.strip(), role=role, **scope)
             created = create_account(session, data=data, actor=actor, now=now)
             shown = {"username": created.username, "password": created.one_time_password or ""}
             return _accounts_page(request, session, user, actor, password=shown)
-        except ValidationError as exc:
-            for problem in exc.errors():
-                field = str(problem["loc"][0]) if problem["loc"] else ""
-                errors.setdefault(field if field in FIELDS else "username", in_chinese(problem))
         except Duplicate as exc:
             session.rollback()
             errors["username"] = exc.message
@@ -215,8 +220,20 @@ def create_account_page(
     return _accounts_page(request, session, user, actor, code=422, typed=typed, errors=errors, error=message)
 
 
-def _change(reason: str) -> AccountChange:
-    return AccountChange(reason=reason.strip() or None)
+@dataclass(frozen=True)
+class RowAction:
+    """What a row's button posts: whose account, the reason given, and the list it was pressed on."""
+
+    user_id: int
+    data: AccountChange
+    back: str
+
+
+def _row_action(user_id: EntityId, reason: FormText = "", back: BackField = "") -> RowAction:
+    return RowAction(user_id, AccountChange(reason=reason.strip() or None), back)
+
+
+RowActionDep = Annotated[RowAction, Depends(_row_action)]
 
 
 def _kept(back: str) -> dict[str, str]:
@@ -229,46 +246,26 @@ def _back_to(back: str, done: str, username: str) -> RedirectResponse:
     return RedirectResponse(f"{ACCOUNTS_PATH}?{query}", status_code=303)
 
 
-@router.post(ACCOUNTS_PATH + "/{user_id}/disable", dependencies=[CsrfChecked])
-def disable_account_page(
-    session: SessionDep,
-    now: ClockDep,
-    actor: ConsoleActor,
-    user_id: EntityId,
-    reason: FormText = "",
-    back: BackField = "",
-) -> Response:
-    account = disable_account(session, user_id=user_id, data=_change(reason), actor=actor, now=now)
-    return _back_to(back, "disabled", account.username)
+def _switch_route(action: str, switch: Callable[..., UserPublic], done: str) -> None:
+    """A row's 停用 or 重新启用 button: the use case, then the list as it was, saying what was done to whom."""
+
+    @router.post(f"{ACCOUNTS_PATH}/{{user_id}}/{action}", dependencies=[CsrfChecked])
+    def switch_account_page(session: SessionDep, now: ClockDep, actor: ConsoleActor, row: RowActionDep) -> Response:
+        account = switch(session, user_id=row.user_id, data=row.data, actor=actor, now=now)
+        return _back_to(row.back, done, account.username)
 
 
-@router.post(ACCOUNTS_PATH + "/{user_id}/enable", dependencies=[CsrfChecked])
-def enable_account_page(
-    session: SessionDep,
-    now: ClockDep,
-    actor: ConsoleActor,
-    user_id: EntityId,
-    reason: FormText = "",
-    back: BackField = "",
-) -> Response:
-    account = enable_account(session, user_id=user_id, data=_change(reason), actor=actor, now=now)
-    return _back_to(back, "enabled", account.username)
+_switch_route("disable", disable_account, "disabled")
+_switch_route("enable", enable_account, "enabled")
 
 
 @router.post(ACCOUNTS_PATH + "/{user_id}/reset-password", dependencies=[CsrfChecked])
 def reset_password_page(
-    request: Request,
-    session: SessionDep,
-    now: ClockDep,
-    user: ConsoleUser,
-    actor: ConsoleActor,
-    user_id: EntityId,
-    reason: FormText = "",
-    back: BackField = "",
+    request: Request, session: SessionDep, now: ClockDep, user: ConsoleUser, actor: ConsoleActor, row: RowActionDep
 ) -> Response:
-    reset = reset_password(session, user_id=user_id, data=_change(reason), actor=actor, now=now)
+    reset = reset_password(session, user_id=row.user_id, data=row.data, actor=actor, now=now)
     shown = {"username": reset.account.username, "password": reset.one_time_password}
-    kept = _kept(back)
+    kept = _kept(row.back)
     page = int(kept["page"]) if kept.get("page", "").isdigit() else 1
     return _accounts_page(
         request,

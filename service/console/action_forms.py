@@ -17,9 +17,13 @@ from starlette.datastructures import FormData, UploadFile
 from models.payloads import InvalidPayload
 from models.roles import Actor
 from models.statemachine import Lifecycle
+from models.user import User
+from service.api.deps import ClockDep, SessionDep, SettingsDep
+from service.api.routes.actions import EventName
 from service.commands.actions import ActionRequest, fire_action
 from service.console.refusals import error_page
-from service.console.templating import is_htmx
+from service.console.session import ConsoleActor
+from service.console.templating import is_htmx, render
 from service.files import ATTACHMENT, MIB
 from service.queries.common import ActionPublic
 from service.queries.entities import Resource
@@ -91,23 +95,64 @@ PostedForm = Annotated[FormData, Depends(form_data)]
 Uploader = Callable[[FormData, str], list[str]]
 
 
-def answer_posted_action(
+@dataclass(frozen=True)
+class PostedAction:
+    """A posted action form and what answering it takes, the same for every page's action route."""
+
+    request: Request
+    session: Session
+    event: str
+    form: FormData
+    actor: Actor
+    now: datetime
+    files_dir: Path
+
+
+def posted_action(
     request: Request,
-    session: Session,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: ClockDep,
+    actor: ConsoleActor,
+    event: EventName,  # type: ignore[valid-type]
+    form: PostedForm,
+) -> PostedAction:
+    return PostedAction(request, session, event, form, actor, now, settings.files_dir)
+
+
+PostedActionDep = Annotated[PostedAction, Depends(posted_action)]
+
+
+@dataclass(frozen=True)
+class Section:
+    """The part of a page an htmx action is answered with: its template, and its view read again after the action."""
+
+    template: str
+    user: User
+    view: Callable[[], dict[str, Any]]
+
+
+def _section_answer(posted: PostedAction, lifecycle: Lifecycle, section: Section) -> Callable[[str], Response]:
+    def answer(event: str) -> Response:
+        done = done_label(lifecycle, event)
+        view = section.view()
+        return render(posted.request, section.template, user=section.user, done_label=done, clear_flash=True, **view)
+
+    return answer
+
+
+def answer_posted_action(
+    posted: PostedAction,
     *,
     lifecycle: Lifecycle,
     resource: Resource,
     entity_id: int,
-    event: str,
-    form: FormData,
-    actor: Actor,
-    now: datetime,
-    files_dir: Path,
     page_url: str,
-    section: Callable[[str], Response] | None = None,
+    section: Section | None = None,
     upload: Uploader | None = None,
 ) -> Response:
     """A posted action form read as the event's payload declares it (reason, override, fields), then answered."""
+    request, session, event, form = posted.request, posted.session, posted.event, posted.form
     declared = lifecycle.event(event)
     fields = payload_fields(declared.payload) if declared else []
     if fields is None:
@@ -140,11 +185,11 @@ def answer_posted_action(
             entity_id=entity_id,
             event=event,
             action=action,
-            actor=actor,
-            now=now,
-            files_dir=files_dir,
+            actor=posted.actor,
+            now=posted.now,
+            files_dir=posted.files_dir,
             page_url=page_url,
-            section=section,
+            section=_section_answer(posted, lifecycle, section) if section else None,
         )
     except InvalidPayload as exc:
         session.rollback()

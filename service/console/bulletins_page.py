@@ -15,7 +15,7 @@ from models.lifecycles import BULLETIN_REGISTER
 from models.roles import Actor, Role
 from service.api.deps import ClockDep, SessionDep, SettingsDep
 from service.commands.bulletins import PUBLISH, BulletinCreate, publish_on_demand
-from service.console.form_input import PageNumber
+from service.console.form_input import PAGE_SIZE, PageNumber, page_count
 from service.console.refusals import ConsoleRoute, error_page
 from service.console.session import ConsoleActor, ConsoleUser, CsrfChecked
 from service.console.templating import is_htmx, render
@@ -30,7 +30,6 @@ from service.queries.bulletins import (
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 BULLETINS_PATH = "/console/bulletins"
-PAGE_SIZE = 20
 READERS = frozenset({*BULLETIN_READERS, Role.ADMIN})  # as GET /bulletins lets them read
 
 
@@ -59,7 +58,7 @@ def bulletins_page(
     programmes = programmes_in_scope(session, actor=actor)
     chosen = _chosen(programme)
     found = list_bulletins(session, actor=actor, programme_id=chosen, files_dir=settings.files_dir)
-    pages = max(1, -(-len(found) // PAGE_SIZE))
+    pages = page_count(len(found))
     today = shanghai_date(now)
     may_publish = actor.role in roles_for(BULLETIN_REGISTER, PUBLISH)
     names = {p.id: p.name for p in programmes}

@@ -29,7 +29,7 @@ from service.commands.credit import (
     enter_credit_record,
     lift_blacklist_entry,
 )
-from service.console.form_input import PageNumber, field_errors
+from service.console.form_input import PAGE_SIZE, PageNumber, field_errors, page_count
 from service.console.refusals import ConsoleRoute, require_reader
 from service.console.session import ConsoleActor, ConsoleUser, CsrfChecked
 from service.console.templating import render
@@ -40,7 +40,6 @@ from service.queries.parties import ORGANISATION_READERS, organisation_detail, s
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 CREDIT_PATH = "/console/credit"
-PAGE_SIZE = 20
 HolderId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 FormText = Annotated[str, Form(max_length=1200)]
 ENTERED = {
@@ -151,7 +150,7 @@ def _credit_page(
         lift_errors=lift_errors or {},
         done=DONE.get(done or ""),
         page=page,
-        pages=max(1, -(-found.total // PAGE_SIZE)),
+        pages=page_count(found.total),
         query=urlencode(chosen),
     )
 
@@ -187,6 +186,11 @@ def credit_list(
 def _back(organisation: int | None, social_worker: int | None, done: str) -> RedirectResponse:
     holder = {"organisation": organisation} if organisation else {"social_worker": social_worker}
     return RedirectResponse(f"{CREDIT_PATH}?{urlencode({**holder, 'done': done})}", status_code=303)
+
+
+def _refused(request: Request, session: Session, user: User, actor: Actor, now: Any, **shown: Any) -> Response:
+    """The holder's page again, what a form sent that was refused shown beside it."""
+    return _credit_page(request, session, user, actor, now, status=422, **shown)
 
 
 @router.post(CREDIT_PATH + "/{kind}", dependencies=[CsrfChecked])
@@ -238,19 +242,8 @@ def enter_record(
         except InvalidInput as exc:
             session.rollback()
             errors = {"ends_on": exc.message}
-    return _credit_page(
-        request,
-        session,
-        user,
-        actor,
-        now,
-        organisation=organisation_id,
-        social_worker=social_worker_id,
-        status=422,
-        open_form=kind,
-        typed=typed,
-        errors=errors,
-    )
+    holder = {"organisation": organisation_id, "social_worker": social_worker_id}
+    return _refused(request, session, user, actor, now, **holder, open_form=kind, typed=typed, errors=errors)
 
 
 @router.post(CREDIT_PATH + "/blacklist/{entry_id}/lift", dependencies=[CsrfChecked])
@@ -278,14 +271,5 @@ def lift_entry(
         except EventNotAllowedInState as exc:
             session.rollback()
             message = exc.message
-    return _credit_page(
-        request,
-        session,
-        user,
-        actor,
-        now,
-        organisation=organisation_id,
-        social_worker=social_worker_id,
-        status=422,
-        lift_errors={entry_id: message},
-    )
+    holder = {"organisation": organisation_id, "social_worker": social_worker_id}
+    return _refused(request, session, user, actor, now, **holder, lift_errors={entry_id: message})

@@ -19,12 +19,11 @@ from service.api.deps import ClockDep, SessionDep, SettingsDep
 from service.api.params import EntityId
 from service.commands.actions import ActionRequest
 from service.commands.calendar_feeds import issue_calendar_feed
-from service.console.action_forms import PostedForm, answer_action, answer_posted_action, done_label
-from service.console.form_input import PageNumber
+from service.console.action_forms import PostedActionDep, answer_action, answer_posted_action, done_label
+from service.console.form_input import PAGE_SIZE, PageNumber, page_count
 from service.console.refusals import ConsoleRoute, error_page
 from service.console.session import ConsoleActor, ConsoleUser, CsrfChecked
 from service.console.templating import render
-from service.fields import text
 from service.files import download
 from service.queries.entities import Resource
 from service.queries.places import programme_detail
@@ -33,10 +32,8 @@ from service.queries.reviews import assignment_detail, assignment_invitation, li
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 INBOX_PATH = "/console/reviews"
-PAGE_SIZE = 20
 SCORE_EVENT = "submit_scores"
 ANSWER_EVENTS = frozenset({"accept", "decline"})  # the buttons of the detail page; scores go through the form
-EventName = text(40, min_length=1)
 STATE_FILTERS = tuple(REVIEW_ASSIGNMENT.states.items())
 # The API's .ics route reads for these roles only (`ExpertOrCoordinator`, the administrator besides).
 INVITATION_ROLES = frozenset({Role.CITY_COORDINATOR, Role.EXPERT, Role.ADMIN})
@@ -77,7 +74,7 @@ def _inbox_page(
         user=user,
         found=found,
         page=page,
-        pages=max(1, -(-found.total // PAGE_SIZE)),
+        pages=page_count(found.total),
         state=chosen,
         state_filters=STATE_FILTERS,
         today=shanghai_date(now),
@@ -146,30 +143,15 @@ def review_page(
 
 
 @router.post(INBOX_PATH + "/{assignment_id}/actions/{event}", dependencies=[CsrfChecked])
-def answer(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: ClockDep,
-    actor: ConsoleActor,
-    assignment_id: EntityId,
-    event: EventName,  # type: ignore[valid-type]
-    form: PostedForm,
-) -> Response:
+def answer(posted: PostedActionDep, assignment_id: EntityId) -> Response:
     """Accept or decline through the API's action use case: role, state, version and the reason are checked there."""
-    if event not in ANSWER_EVENTS:
-        return error_page(request, status=404, message="页面不存在，请从“评审任务”重新进入")
+    if posted.event not in ANSWER_EVENTS:
+        return error_page(posted.request, status=404, message="页面不存在，请从“评审任务”重新进入")
     return answer_posted_action(
-        request,
-        session,
+        posted,
         lifecycle=REVIEW_ASSIGNMENT,
         resource=Resource.REVIEW_ASSIGNMENTS,
         entity_id=assignment_id,
-        event=event,
-        form=form,
-        actor=actor,
-        now=now,
-        files_dir=settings.files_dir,
         page_url=f"{INBOX_PATH}/{assignment_id}",
     )
 

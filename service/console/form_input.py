@@ -15,7 +15,6 @@ PAGE_SIZE = 20
 PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
 Words = Annotated[str | None, Query(max_length=60)]  # a list's text filter
 FormText = Annotated[str, Form(max_length=300)]
-Ticked = Annotated[str | None, Form(max_length=10)]  # a checkbox: sent when ticked
 Done = Annotated[str | None, Query(max_length=10)]  # `?done=saved` after a redirect
 SAVED = "已保存。"
 

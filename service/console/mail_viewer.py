@@ -17,6 +17,7 @@ from models.input_policy import ONE_LINE
 from models.roles import Actor, Role
 from service.api.deps import SettingsDep
 from service.api.routes.dev_mail import EML_MEDIA_TYPE
+from service.console.form_input import PAGE_SIZE, page_count
 from service.console.refusals import ConsoleRoute
 from service.console.session import ConsoleActor, ConsoleUser
 from service.console.templating import PAGE_HEADERS, render
@@ -25,7 +26,6 @@ from service.settings import Settings
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 MAIL_PATH = "/console/mail"
-PAGE_SIZE = 20
 MAX_LISTED = 1000  # as many as `GET /dev/caught-mail` answers at once
 MailName = Annotated[str, Path(max_length=255), ONE_LINE]
 
@@ -93,7 +93,7 @@ def mail_list(
     mails = caught_mail(settings, limit=MAX_LISTED)
     if wanted:
         mails = [mail for mail in mails if wanted in mail.subject or wanted in mail.to]
-    pages = max(1, -(-len(mails) // PAGE_SIZE))
+    pages = page_count(len(mails))
     return render(
         request,
         "console/mail.html",

@@ -17,18 +17,23 @@ from service.api.deps import ClockDep, SessionDep, SettingsDep
 from service.api.params import EntityId
 from service.api.routes.nodes import AttachmentName
 from service.commands.uploads import Upload, attach_to_node
-from service.console.action_forms import PostedForm, action_forms, answer_posted_action, done_label, posted_files
+from service.console.action_forms import (
+    PostedActionDep,
+    Section,
+    action_forms,
+    answer_posted_action,
+    done_label,
+    posted_files,
+)
 from service.console.refusals import ConsoleRoute
 from service.console.session import ConsoleActor, ConsoleUser, CsrfChecked
 from service.console.templating import PAGE_HEADERS, render
-from service.fields import text
 from service.files import download
 from service.queries.entities import BlindReview, Resource, audit_trail
 from service.queries.nodes import node_attachment, node_detail
 from service.queries.projects import get_project
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-EventName = text(40, min_length=1)
 
 
 def node_view(session: Session, *, actor: Actor, node_id: int, now: datetime) -> dict[str, Any]:
@@ -71,40 +76,22 @@ def node_file(
 
 
 @router.post("/console/nodes/{node_id}/actions/{event}", dependencies=[CsrfChecked])
-def node_action(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: ClockDep,
-    user: ConsoleUser,
-    actor: ConsoleActor,
-    node_id: EntityId,
-    event: EventName,  # type: ignore[valid-type]
-    form: PostedForm,
-) -> Response:
+def node_action(posted: PostedActionDep, user: ConsoleUser, node_id: EntityId) -> Response:
     """Uploads through the API's upload use case, then the API's action use case with the files they returned."""
 
-    def upload(posted: FormData, name: str) -> list[str]:
-        return _upload(session, posted, name, node_id, actor, settings.files_dir)
+    def upload(form: FormData, name: str) -> list[str]:
+        return _upload(posted.session, form, name, node_id, posted.actor, posted.files_dir)
 
-    def section(event: str) -> Response:
-        view = node_view(session, actor=actor, node_id=node_id, now=now)
-        done = done_label(NODE, event)
-        return render(request, "console/_node.html", user=user, done_label=done, clear_flash=True, **view)
+    def view() -> dict[str, Any]:
+        return node_view(posted.session, actor=posted.actor, node_id=node_id, now=posted.now)
 
     return answer_posted_action(
-        request,
-        session,
+        posted,
         lifecycle=NODE,
         resource=Resource.NODES,
         entity_id=node_id,
-        event=event,
-        form=form,
-        actor=actor,
-        now=now,
-        files_dir=settings.files_dir,
         page_url=f"/console/nodes/{node_id}",
-        section=section,
+        section=Section("console/_node.html", user, view),
         upload=upload,
     )
 

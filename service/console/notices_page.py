@@ -16,7 +16,7 @@ from models.outbox import OutboxMessage, OutboxStatus
 from models.roles import Actor, Role
 from service.api.deps import ClockDep, SessionDep, SettingsDep
 from service.commands.notices import STATUS_ZH, requeue_notice
-from service.console.form_input import PageNumber
+from service.console.form_input import PAGE_SIZE, PageNumber, page_count
 from service.console.refusals import ConsoleRoute
 from service.console.session import ConsoleActor, ConsoleUser, CsrfChecked
 from service.console.templating import render
@@ -26,7 +26,6 @@ from service.queries.notices import NOTICE_KINDS, NoticeFilter, NoticePublic, li
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 NOTICES_PATH = "/console/notices"
-PAGE_SIZE = 20
 READERS = frozenset({Role.CITY_COORDINATOR, Role.ADMIN})  # as GET /notices lets them read the outbox
 # Where each holder's address is corrected (the reference pages).
 EDIT_PATHS = {
@@ -142,7 +141,7 @@ def notices_page(
         kinds=NOTICE_KINDS,
         chosen=chosen,
         page=page,
-        pages=max(1, -(-found.total // PAGE_SIZE)),
+        pages=page_count(found.total),
         query=urlencode(chosen),
         resent=resent,
     )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from models.dates import shanghai_date
 from service.api.deps import ClockDep, SessionDep
 from service.api.xlsx import xlsx_response
+from service.console.form_input import PAGE_SIZE, PageNumber, page_count
 from service.console.refusals import ConsoleRoute
 from service.console.session import ConsoleActor, ConsoleUser
 from service.console.templating import render
@@ -16,7 +17,6 @@ from service.queries.overdue import EXPORT_COLUMNS, OverdueFilter, all_overdue_n
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 OVERDUE_PATH = "/console/overdue"
-PAGE_SIZE = 20
 
 
 def _chosen(value: str | None) -> int | None:
@@ -34,7 +34,7 @@ def overdue_list(
     district: Annotated[str | None, Query(max_length=12)] = None,
     rung: Annotated[str | None, Query(max_length=40)] = None,
     programme: Annotated[str | None, Query(max_length=12)] = None,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page: PageNumber = 1,
     format: Annotated[str | None, Query(pattern="^xlsx$")] = None,
 ) -> Response:
     today = shanghai_date(now)
@@ -55,6 +55,6 @@ def overdue_list(
         choices=overdue_choices(session, actor=actor, today=today),
         chosen=query,
         page=page,
-        pages=max(1, -(-found.total // PAGE_SIZE)),
+        pages=page_count(found.total),
         query=urlencode(query),
     )

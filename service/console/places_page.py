@@ -16,7 +16,7 @@ from models.roles import Actor
 from service.api.deps import ClockDep, SessionDep
 from service.api.params import EntityId
 from service.commands.regions import ADD, EDIT, RegionCreate, RegionUpdate, add_region, edit_region
-from service.console.form_input import FormText, PageNumber, field_errors
+from service.console.form_input import FormText, PageNumber, field_errors, page_count
 from service.console.refusals import ConsoleRoute
 from service.console.session import ConsoleActor, ConsoleUser, CsrfChecked
 from service.console.templating import render
@@ -63,7 +63,7 @@ def places_list(
         levels=[(lv.value, LEVEL_LABELS_ZH[lv]) for lv in RegionLevel],
         may_edit=_may(actor, EDIT),
         page=page,
-        pages=max(1, -(-found.total // PAGE_SIZE)),
+        pages=page_count(found.total, PAGE_SIZE),
         query=urlencode(chosen),
     )
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from models.dates import shanghai_date
 from models.lifecycles import PROJECT
 from service.api.deps import ClockDep, SessionDep
+from service.console.form_input import PAGE_SIZE, PageNumber, page_count
 from service.console.refusals import ConsoleRoute
 from service.console.session import ConsoleActor, ConsoleUser
 from service.console.templating import render
@@ -15,7 +16,6 @@ from service.queries.projects import ProjectFilters, list_projects, project_list
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 PROJECT_LIST_PATH = "/console/projects"
-PAGE_SIZE = 20
 
 
 def _chosen(value: str | None) -> int | None:
@@ -35,7 +35,7 @@ def project_list(
     street: Annotated[str | None, Query(max_length=12)] = None,
     organisation: Annotated[str | None, Query(max_length=12)] = None,
     title: Annotated[str | None, Query(max_length=100)] = None,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page: PageNumber = 1,
 ) -> Response:
     title = (title or "").strip()
     state = state if state in PROJECT.states else ""
@@ -65,6 +65,6 @@ def project_list(
         choices=project_list_choices(session, actor=actor),
         chosen=chosen,
         page=page,
-        pages=max(1, -(-found.total // PAGE_SIZE)),
+        pages=page_count(found.total),
         query=urlencode(chosen),
     )

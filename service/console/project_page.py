@@ -13,20 +13,18 @@ from models.dates import shanghai_date
 from models.lifecycles import NODE, PROJECT
 from models.programme_spec import PHASE_LABELS, ProgrammeSpec
 from models.roles import Actor, Role
-from service.api.deps import ClockDep, SessionDep, SettingsDep
+from service.api.deps import ClockDep, SessionDep
 from service.api.params import EntityId
-from service.console.action_forms import PostedForm, action_forms, answer_posted_action, done_label
+from service.console.action_forms import PostedActionDep, Section, action_forms, answer_posted_action, done_label
 from service.console.refusals import ConsoleRoute
 from service.console.session import ConsoleActor, ConsoleUser, CsrfChecked
 from service.console.templating import render
-from service.fields import text
 from service.queries.entities import BlindReview, Resource, audit_trail
 from service.queries.nodes import node_detail, project_nodes
 from service.queries.places import programme_detail
 from service.queries.projects import project_detail
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-EventName = text(40, min_length=1)
 # A node whose due date was moved by an extension (a declared event that keeps the state).
 MOVED_BY = frozenset({"extend"})
 
@@ -123,36 +121,18 @@ def project_page(
 
 
 @router.post("/console/projects/{project_id}/actions/{event}", dependencies=[CsrfChecked])
-def project_action(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: ClockDep,
-    user: ConsoleUser,
-    actor: ConsoleActor,
-    project_id: EntityId,
-    event: EventName,  # type: ignore[valid-type]
-    form: PostedForm,
-) -> Response:
+def project_action(posted: PostedActionDep, user: ConsoleUser, project_id: EntityId) -> Response:
     """The API's action use case (`fire_action`): scope, role, state, version, rules and the override are all checked
     there; the form carries the event's payload fields, its reason and, for the roles allowed, the override."""
 
-    def section(event: str) -> Response:
-        view = project_view(session, actor=actor, project_id=project_id, now=now)
-        done = done_label(PROJECT, event)
-        return render(request, "console/_project.html", user=user, done_label=done, clear_flash=True, **view)
+    def view() -> dict[str, Any]:
+        return project_view(posted.session, actor=posted.actor, project_id=project_id, now=posted.now)
 
     return answer_posted_action(
-        request,
-        session,
+        posted,
         lifecycle=PROJECT,
         resource=Resource.PROJECTS,
         entity_id=project_id,
-        event=event,
-        form=form,
-        actor=actor,
-        now=now,
-        files_dir=settings.files_dir,
         page_url=f"/console/projects/{project_id}",
-        section=section,
+        section=Section("console/_project.html", user, view),
     )

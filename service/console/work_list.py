@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from models.dates import shanghai_date
 from service.api.deps import ClockDep, SessionDep
+from service.console.form_input import PAGE_SIZE, PageNumber, page_count
 from service.console.refusals import ConsoleRoute
 from service.console.session import HOME_PATH, ConsoleActor, ConsoleUser
 from service.console.templating import render
@@ -13,7 +14,6 @@ from service.queries.nodes import my_open_nodes, work_states
 from service.queries.projects import project_titles
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-PAGE_SIZE = 20
 
 
 @router.get(HOME_PATH)
@@ -23,7 +23,7 @@ def my_work(
     now: ClockDep,
     user: ConsoleUser,
     actor: ConsoleActor,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page: PageNumber = 1,
     changed: Annotated[int, Query(ge=0, le=1)] = 0,
 ) -> Response:
     today = shanghai_date(now)
@@ -32,7 +32,7 @@ def my_work(
     titles = project_titles(session, actor=actor, project_ids=listed)
     for project_id in listed - set(titles):  # a node is listed only when its project is seen; kept safe all the same
         titles[project_id] = f"项目 {project_id}"
-    pages = max(1, -(-work.total // PAGE_SIZE))
+    pages = page_count(work.total)
     return render(
         request,
         "console/my_work.html",
