@@ -1,10 +1,13 @@
 """Dependencies of the routes: the session, the clock, settings, the signed-in user and role checks.
 
+Those that only read the request or the app's state are `async def`: FastAPI runs a plain `def` dependency in a
+worker thread, a hop each on every request; those that touch the database stay plain, off the event loop.
+
 Writes are checked by `authorize()` from the declarations, in the use case the route calls;
 `require_roles` guards only the reads of the registers.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from typing import Annotated
 
@@ -27,17 +30,17 @@ READING_METHODS = ("GET", "HEAD")
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
@@ -49,7 +52,7 @@ def get_session(request: Request, engine: Annotated[Engine, Depends(get_engine)]
         yield read_only(session) if request.method in READING_METHODS else session
 
 
-def get_wall_now(clock: Annotated[Clock, Depends(get_clock)]) -> datetime:
+async def get_wall_now(clock: Annotated[Clock, Depends(get_clock)]) -> datetime:
     return clock()
 
 
@@ -78,7 +81,7 @@ def get_signed_in_user(
 SignedInUser = Annotated[User, Depends(get_signed_in_user)]
 
 
-def get_current_user(user: SignedInUser) -> User:
+async def get_current_user(user: SignedInUser) -> User:
     """The signed-in user, refused everything until a one-time password has been changed."""
     if user.must_change_password:
         raise PasswordChangeRequired("您正在使用一次性密码，请先修改密码（POST /api/v1/users/me/password）后再继续操作")
@@ -88,18 +91,18 @@ def get_current_user(user: SignedInUser) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def get_current_actor(user: CurrentUser) -> Actor:
+async def get_current_actor(user: CurrentUser) -> Actor:
     return actor_of(user)
 
 
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]
 
 
-def require_roles(*roles: Role) -> Callable[[Actor], Actor]:
+def require_roles(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
     """For reads: only these roles (and the administrator) see the register; others get 403."""
     allowed = frozenset(roles) | {Role.ADMIN}
 
-    def check(actor: CurrentActor) -> Actor:
+    async def check(actor: CurrentActor) -> Actor:
         if actor.role not in allowed:
             raise RoleNotAllowed(f"{ROLE_LABELS_ZH[actor.role]}无权执行此操作")
         return actor

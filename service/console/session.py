@@ -133,7 +133,7 @@ def console_user(request: Request, user: SessionUser, session: SessionDep) -> Us
 ConsoleUser = Annotated[User, Depends(console_user)]
 
 
-def console_actor(user: ConsoleUser) -> Actor:
+async def console_actor(user: ConsoleUser) -> Actor:
     return actor_of(user)
 
 
