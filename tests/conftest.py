@@ -52,3 +52,17 @@ def session(engine: Engine) -> Iterator[Session]:
         with Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as session:
             yield session
         outer.rollback()
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[str]:
+    """One Prefect test server for the whole run (it takes ~16 s to start), its API's URL; this process's Prefect
+    settings point at it from then on. The flows run against it in-process and the console's servers through the
+    URL. Tests share it, so each looks only at its own runs (by their flow's name or their ids)."""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        url = PREFECT_API_URL.value()
+        assert url, "Prefect 测试服务器没有给出 API 地址"
+        yield url

@@ -2,6 +2,7 @@
 through the factories, on a free port, driven by Debian's Chromium through Playwright."""
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from models.service_clock import set_stored_clock
 from models.user import User
 from service.auth import actor_of
 from service.commands.extensions import NodeExtension, extend_node
+from service.console.session import CSRF_FIELD, HOME_PATH, LOGIN_PATH
 from service.settings import PROJECT_ROOT
 from tests import factories
 from tests.conftest import BACKENDS
@@ -131,8 +133,22 @@ def screenshot(page: Page, world: World, name: str) -> Path:
     return path
 
 
-def sign_in(page: Page, user: User, *, password: str = PASSWORD) -> None:
-    page.goto("/console/login")
-    page.get_by_label("用户名", exact=True).fill(user.username)
-    page.get_by_label("密码", exact=True).fill(password)
-    page.get_by_role("button", name="登录").click()
+def sign_in(page: Page, user: User, *, password: str = PASSWORD, at: str | None = None) -> None:
+    """Without `at`, through the sign-in form, as a user does (where signing in is itself under test).
+
+    With `at`, the same sign-in form is posted from the page's request context (it shares the page's cookies: the
+    CSRF key, then the session), without rendering the form and the work list in the browser; then the page opens
+    `at`."""
+    if at is None:
+        page.goto("/console/login")
+        page.get_by_label("用户名", exact=True).fill(user.username)
+        page.get_by_label("密码", exact=True).fill(password)
+        page.get_by_role("button", name="登录").click()
+        return
+    form = page.request.get(LOGIN_PATH)
+    token = re.search(f'name="{CSRF_FIELD}" value="([^"]+)"', form.text())
+    assert form.ok and token is not None, form.text()
+    fields = {"username": user.username, "password": password, CSRF_FIELD: token.group(1)}
+    answer = page.request.post(LOGIN_PATH, form=fields, max_redirects=0)
+    assert answer.status == 303 and answer.headers["location"] == HOME_PATH, answer.text()
+    page.goto(at)

@@ -13,11 +13,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from models.migrate import fresh_database
-from service.demo import seed_demo
-from service.mail.catcher import free_port
+from models.roles import Actor, Role
+from models.user import User
+from service.demo import seed_demo, start_demo_clock
+from service.mail.catcher import CatcherProcess, free_port
+from service.settings import Settings
 from tests import factories
 from tests.conftest import postgres_database
 from tests.processes import database_url, stop
@@ -83,3 +86,16 @@ def demo_database(backend: str, name: str) -> Iterator[Engine]:
             seed_demo(session)
             session.commit()
         yield engine
+
+
+@contextmanager
+def demo_on_its_clock(
+    backend: str, name: str, folder: Path, *usernames: str
+) -> Iterator[tuple[Engine, CatcherProcess, list[User]]]:
+    """The demo database with its clock started on the demo day, the dev mail catcher where a server's mail viewer
+    reads (under `folder`/files), and the demo accounts of `usernames`."""
+    with demo_database(backend, name) as engine, CatcherProcess(folder / "files" / "mail-catcher") as catcher:
+        with Session(engine, expire_on_commit=False) as session:
+            start_demo_clock(session, settings=Settings(simulated_clock=True), actor=Actor("admin", Role.ADMIN))
+            users = [session.exec(select(User).where(User.username == name)).one() for name in usernames]
+        yield engine, catcher, users

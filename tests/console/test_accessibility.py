@@ -31,7 +31,9 @@ def critical_violations(page: Page) -> list[str]:
 def test_console_pages_have_no_critical_accessibility_violation(
     page: Page, world: World, who: Role | str | None, where: str
 ) -> None:
-    if who is not None:
-        sign_in(page, world.stranger if who == "stranger" else world.user(Role(who)))
-    page.goto(where.format(project=world.city.project.id))
+    target = where.format(project=world.city.project.id)
+    if who is None:
+        page.goto(target)
+    else:
+        sign_in(page, world.stranger if who == "stranger" else world.user(Role(who)), at=target)
     assert critical_violations(page) == []

@@ -47,8 +47,7 @@ def city(world: World) -> City:
 
 
 def test_the_coordinator_generates_a_quarter_and_downloads_its_workbook(page: Page, world: World, city: City) -> None:
-    sign_in(page, city.users[Role.CITY_COORDINATOR])
-    page.goto("/console/bulletins")
+    sign_in(page, city.users[Role.CITY_COORDINATOR], at="/console/bulletins")
     expect(page.get_by_role("heading", name="节点工作完成情况通报", level=1)).to_be_visible()
     expect(page.get_by_text("还没有生成过通报")).to_be_visible()
     assert critical_violations(page) == []
@@ -86,8 +85,7 @@ def test_the_coordinator_generates_a_quarter_and_downloads_its_workbook(page: Pa
 
 
 def test_a_district_bureau_reads_and_downloads_but_cannot_generate(page: Page, world: World, city: City) -> None:
-    sign_in(page, city.users[Role.DISTRICT_BUREAU])
-    page.goto("/console/bulletins")
+    sign_in(page, city.users[Role.DISTRICT_BUREAU], at="/console/bulletins")
     expect(page.get_by_role("heading", name="节点工作完成情况通报", level=1)).to_be_visible()
     expect(page.get_by_role("button", name="生成通报")).to_have_count(0)
     link = page.get_by_role("link", name="下载 2022-Q2 通报（.xlsx）")
@@ -99,8 +97,7 @@ def test_a_district_bureau_reads_and_downloads_but_cannot_generate(page: Page, w
 
 
 def test_a_community_is_refused_in_chinese(page: Page, world: World, city: City) -> None:
-    sign_in(page, city.users[Role.COMMUNITY])
-    page.goto("/console/bulletins")
+    sign_in(page, city.users[Role.COMMUNITY], at="/console/bulletins")
     expect(page.get_by_role("alert")).to_have_text("只有市民政局、区民政局和街道办事处可以查看节点工作完成情况通报")
     page.goto(f"/console/bulletins/{city.programme_id}/2022-Q2")
     expect(page.get_by_role("alert")).to_have_text("只有市民政局、区民政局和街道办事处可以查看节点工作完成情况通报")

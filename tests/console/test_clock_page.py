@@ -174,8 +174,7 @@ def test_the_mail_viewer_lists_a_dispatched_notice_and_opens_it_in_chinese(
 
 
 def test_a_mail_not_in_the_listing_is_not_found_in_chinese(page: Page, world: World) -> None:
-    sign_in(page, world.user(Role.CITY_COORDINATOR))
-    page.goto("/console/mail/server.log")
+    sign_in(page, world.user(Role.CITY_COORDINATOR), at="/console/mail/server.log")
     expect(page.get_by_role("heading", name="页面不存在")).to_be_visible()
     expect(page.get_by_role("alert")).to_have_text("邮件“server.log”不存在")
 

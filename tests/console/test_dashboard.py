@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -25,7 +24,7 @@ from service.settings import Settings
 from tests import factories
 from tests.console.conftest import DAY, World, screenshot, sign_in
 from tests.console.test_accessibility import critical_violations
-from tests.reliability.prefect_processes import post_to_prefect, start_prefect_server
+from tests.reliability.prefect_processes import post_to_prefect
 from tests.schedules.builders import morning, started_project
 
 AS_OF = date(2023, 1, 6)  # Lanzhou 2022's first supervision nodes fell due on 2022-12-27
@@ -107,8 +106,7 @@ def test_a_district_bureau_sees_its_own_district_only(page: Page, world: World, 
 
 def test_a_street_office_sees_its_own_streets_only(page: Page, world: World, late: Late) -> None:
     """Guards the same `visible_projects(...)` line, for an office narrower than a district."""
-    sign_in(page, world.user(Role.STREET_OFFICE))
-    page.goto("/console/dashboard")
+    sign_in(page, world.user(Role.STREET_OFFICE), at="/console/dashboard")
     expect(page.locator("#tile-projects")).to_have_text("1")  # the world's project; the drafts lie in other streets
     expect(page.locator("#tile-late")).to_have_text("0")
     assert ranked_districts(page) == [world.city.district.name]
@@ -177,29 +175,23 @@ def test_the_overdue_list_of_a_district_bureau_and_a_street_office_is_their_own(
     page: Page, world: World, late: Late
 ) -> None:
     """Guards `visible_nodes(session, actor)` in service.queries.overdue._where: without it, the city's late nodes."""
-    sign_in(page, world.stranger)
-    page.goto("/console/overdue")
+    sign_in(page, world.stranger, at="/console/overdue")
     assert len(overdue_rows(page)) == 2 and all(ELSEWHERE in text for text in overdue_rows(page))
     page.goto(f"/console/overdue?district={world.city.district.id}")  # another district's filter finds nothing
     expect(page.get_by_text("没有符合条件的逾期节点。")).to_be_visible()
     page.context.clear_cookies()
-    sign_in(page, world.user(Role.STREET_OFFICE))
-    page.goto("/console/overdue")
+    sign_in(page, world.user(Role.STREET_OFFICE), at="/console/overdue")
     expect(page.get_by_text("没有符合条件的逾期节点。")).to_be_visible()  # its street's project is not late
 
 
-def test_the_flow_runs_panel_reads_a_real_prefect_server_and_links_to_its_ui(tmp_path: Path) -> None:
+def test_the_flow_runs_panel_reads_a_real_prefect_server_and_links_to_its_ui(prefect_api: str) -> None:
     """A run recorded on Prefect's own server is listed with its flow, its state in Chinese and its UI page."""
-    server, api_url = start_prefect_server(tmp_path / "prefect", tmp_path)
-    try:
-        flow_id = post_to_prefect(f"{api_url}/flows/", {"name": "sweep-probe"}).json()["id"]
-        completed = {"type": "COMPLETED", "name": "Completed"}
-        made = post_to_prefect(f"{api_url}/flow_runs/", {"flow_id": flow_id, "name": "probe-run", "state": completed})
-        assert made.status_code == 201, made.text
-        runs = recent_flow_runs(Settings(prefect_api_url=api_url))
-    finally:
-        server.stop()
+    flow_id = post_to_prefect(f"{prefect_api}/flows/", {"name": "sweep-probe"}).json()["id"]
+    completed = {"type": "COMPLETED", "name": "Completed"}
+    made = post_to_prefect(f"{prefect_api}/flow_runs/", {"flow_id": flow_id, "name": "probe-run", "state": completed})
+    assert made.status_code == 201, made.text
+    runs = recent_flow_runs(Settings(prefect_api_url=prefect_api))
     assert runs.problem is None
-    [run] = runs.runs
+    url = f"{prefect_api.removesuffix('/api')}/runs/flow-run/{made.json()['id']}"
+    [run] = [run for run in runs.runs if run.url == url]  # the server is shared: other tests' runs may be listed
     assert (run.flow, run.name, run.state, run.state_label) == ("sweep-probe", "probe-run", "COMPLETED", "已完成")
-    assert run.url == f"{api_url.removesuffix('/api')}/runs/flow-run/{made.json()['id']}"

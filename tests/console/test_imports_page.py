@@ -64,8 +64,7 @@ def test_a_workbook_with_two_bad_cells_shows_both_beside_their_rows_and_saves_no
         _row(bad_code, "12345"),  # row 3: not a credit code
         _row(bad_flag, credit_code(), registered="也许"),  # row 4: neither 是 nor 否
     )
-    sign_in(page, world.user(Role.CITY_COORDINATOR))
-    page.goto("/console/imports/organisations")
+    sign_in(page, world.user(Role.CITY_COORDINATOR), at="/console/imports/organisations")
     expect(page.get_by_role("heading", name="导入社工机构")).to_be_visible()
     page.get_by_label("Excel 工作簿（.xlsx）").set_input_files(path)
     page.get_by_role("button", name="开始导入").click()
@@ -90,8 +89,7 @@ def test_a_good_workbook_shows_its_progress_then_the_counts_and_its_rows_are_lis
 ) -> None:
     names = [f"{uploads.word}乙{n}" for n in range(2)]
     path = uploads.organisations("两家机构.xlsx", *(_row(name, credit_code()) for name in names))
-    sign_in(page, world.user(Role.CITY_COORDINATOR))
-    page.goto("/console/imports/organisations")
+    sign_in(page, world.user(Role.CITY_COORDINATOR), at="/console/imports/organisations")
     page.get_by_label("Excel 工作簿（.xlsx）").set_input_files(path)
     page.get_by_role("button", name="开始导入").click()
     expect(page.locator("#import-outcome").get_by_role("status")).to_have_text("导入完成：新增 2 条，更新 0 条。")
@@ -119,8 +117,7 @@ def test_the_progress_arrives_before_the_import_has_finished(
     (guards `service.console.progress_stream`: an answer built whole would bring them with the result)."""
     rows = [_row(f"{uploads.word}丙{n}", credit_code()) for n in range(1500)]
     path = uploads.organisations("一千五百家.xlsx", *rows)
-    sign_in(page, world.user(Role.CITY_COORDINATOR))
-    page.goto("/console/imports/organisations")
+    sign_in(page, world.user(Role.CITY_COORDINATOR), at="/console/imports/organisations")
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")
     cookies = {c["name"]: c["value"] for c in context.cookies()}
     seen: list[tuple[float, str]] = []
@@ -148,8 +145,7 @@ def test_the_progress_arrives_before_the_import_has_finished(
 
 
 def test_the_template_is_the_apis_and_who_may_not_import_gets_no_page(page: Page, world: World) -> None:
-    sign_in(page, world.user(Role.CITY_COORDINATOR))
-    page.goto("/console/imports/credit-records")
+    sign_in(page, world.user(Role.CITY_COORDINATOR), at="/console/imports/credit-records")
     with page.expect_download() as download:
         page.get_by_role("link", name="下载导入模板（.xlsx）").click()
     book = load_workbook(BytesIO(Path(download.value.path()).read_bytes()))
@@ -160,16 +156,14 @@ def test_the_template_is_the_apis_and_who_may_not_import_gets_no_page(page: Page
     assert re.search(r"^year: \d{4}$", Path(example.value.path()).read_text(encoding="utf-8"), re.MULTILINE)
 
     page.context.clear_cookies()
-    sign_in(page, world.user(Role.ORGANISATION))
-    page.goto("/console/imports/organisations")
+    sign_in(page, world.user(Role.ORGANISATION), at="/console/imports/organisations")
     expect(page.get_by_role("heading", name="无权访问")).to_be_visible()
     page.goto("/console/imports/social-workers")  # its own staff: allowed
     expect(page.get_by_role("heading", name="导入社会工作者")).to_be_visible()
 
 
 def test_an_upload_without_a_file_is_asked_for_beside_the_field(page: Page, world: World) -> None:
-    sign_in(page, world.user(Role.CITY_COORDINATOR))
-    page.goto("/console/imports/experts")
+    sign_in(page, world.user(Role.CITY_COORDINATOR), at="/console/imports/experts")
     page.get_by_role("button", name="开始导入").click()
     expect(page.locator("#import-file-error")).to_have_text("请选择要导入的文件")
 
@@ -177,7 +171,6 @@ def test_an_upload_without_a_file_is_asked_for_beside_the_field(page: Page, worl
 @pytest.mark.parametrize("kind", [*kinds.KINDS, kinds.ACCOUNTS, "official-years"])
 def test_import_pages_have_no_critical_accessibility_violation(page: Page, world: World, kind: str) -> None:
     declaring = kind == kinds.DECLARATIONS  # an organisation declares in its own name; the coordinator does not
-    sign_in(page, world.user(Role.ORGANISATION if declaring else Role.CITY_COORDINATOR))
-    page.goto(f"/console/imports/{kind}")
+    sign_in(page, world.user(Role.ORGANISATION if declaring else Role.CITY_COORDINATOR), at=f"/console/imports/{kind}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("导入")
     assert critical_violations(page) == []

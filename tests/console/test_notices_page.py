@@ -136,8 +136,7 @@ def test_every_kind_of_notice_has_a_chinese_name() -> None:
 def test_the_coordinator_filters_its_notices_by_status_kind_recipient_and_date(
     page: Page, world: World, outbox: Outbox
 ) -> None:
-    sign_in(page, outbox.coordinator)
-    page.goto("/console/notices")
+    sign_in(page, outbox.coordinator, at="/console/notices")
     expect(page.get_by_role("heading", name="邮件通知", level=1)).to_be_visible()
     assert critical_violations(page) == []
     page.get_by_label("生成日期自").fill("2022-01-10")
@@ -229,6 +228,5 @@ def test_a_failed_notice_fixed_and_resent_arrives_at_the_new_address(
 
 
 def test_a_district_bureau_is_refused_in_chinese(page: Page, world: World, outbox: Outbox) -> None:
-    sign_in(page, world.user(Role.DISTRICT_BUREAU))
-    page.goto("/console/notices")
+    sign_in(page, world.user(Role.DISTRICT_BUREAU), at="/console/notices")
     expect(page.get_by_role("alert")).to_have_text("只有市民政局（市级统筹）可以查看邮件通知的发送情况")

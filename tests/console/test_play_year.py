@@ -11,16 +11,12 @@ from datetime import date
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from sqlmodel import Session, select
 
 from models.dates_zh import deadline_zh
-from models.roles import Actor, Role
 from models.user import User
-from service.demo import DEMO_DAY, DEMO_PASSWORD, start_demo_clock
-from service.mail.catcher import CatcherProcess
-from service.settings import Settings
+from service.demo import DEMO_DAY, DEMO_PASSWORD
 from tests.console.conftest import World, screenshot, sign_in
-from tests.console.servers import console_server, demo_database
+from tests.console.servers import console_server, demo_on_its_clock
 from tests.console.test_accessibility import critical_violations
 
 YEAR_END = date(2023, 9, 30)  # Lanzhou 2022's acceptance ends the programme year
@@ -40,14 +36,11 @@ def demo_server(world: World, tmp_path_factory: pytest.TempPathFactory) -> Itera
     """A console server of the shared world's backend over a fresh database holding the demo data, its clock on the
     demo day, and the dev mail catcher where the server's mail viewer reads."""
     folder = tmp_path_factory.mktemp(f"play-year-{world.backend}")
-    with (
-        demo_database(world.backend, "sanshe_play_year") as engine,
-        CatcherProcess(folder / "files" / "mail-catcher") as catcher,
+    with demo_on_its_clock(world.backend, "sanshe_play_year", folder, "coordinator", "qilihe") as (
+        engine,
+        catcher,
+        (coordinator, bureau),
     ):
-        with Session(engine, expire_on_commit=False) as session:
-            start_demo_clock(session, settings=Settings(simulated_clock=True), actor=Actor("admin", Role.ADMIN))
-            coordinator = session.exec(select(User).where(User.username == "coordinator")).one()
-            bureau = session.exec(select(User).where(User.username == "qilihe")).one()
         mail = {"SANSHE_SMTP_HOST": catcher.host, "SANSHE_SMTP_PORT": str(catcher.port)}
         with console_server(engine, folder, **mail) as base_url:  # no scheduler: the play must not need it
             yield DemoServer(base_url, world, coordinator, bureau)
@@ -66,8 +59,7 @@ def test_the_coordinator_plays_the_year_and_finds_escalations_and_mails(
     demo_context: BrowserContext, demo_server: DemoServer
 ) -> None:
     page = demo_context.new_page()
-    sign_in(page, demo_server.coordinator, password=DEMO_PASSWORD)
-    page.goto("/console/clock")
+    sign_in(page, demo_server.coordinator, password=DEMO_PASSWORD, at="/console/clock")
     expect(page.locator("#clock-today")).to_have_text(deadline_zh(DEMO_DAY.date()))
     page.get_by_role("button", name="播放全年").click()
 
@@ -108,6 +100,5 @@ def test_the_coordinator_plays_the_year_and_finds_escalations_and_mails(
 
 def test_a_district_bureau_may_not_play_the_year(demo_context: BrowserContext, demo_server: DemoServer) -> None:
     page: Page = demo_context.new_page()
-    sign_in(page, demo_server.bureau, password=DEMO_PASSWORD)
-    page.goto("/console/clock")
+    sign_in(page, demo_server.bureau, password=DEMO_PASSWORD, at="/console/clock")
     expect(page.get_by_role("alert")).to_have_text("只有市民政局（市级统筹）可以查看和拨动模拟时钟")

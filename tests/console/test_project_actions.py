@@ -49,8 +49,7 @@ def test_an_action_outside_its_phase_is_overridden_with_a_reason_and_its_payload
     page: Page, world: World, acceptance: Acceptance
 ) -> None:
     """Guards the override checkbox of _action_form.html and `override_phase` in `answer_posted_action`."""
-    sign_in(page, acceptance.coordinator)
-    page.goto(f"/console/projects/{acceptance.overridden.id}")
+    sign_in(page, acceptance.coordinator, at=f"/console/projects/{acceptance.overridden.id}")
     expect(page.locator("#project-state")).to_have_text("末期评估")
     form = _accept_form(page)
     accept = form.get_by_role("button", name="验收通过")
@@ -91,8 +90,7 @@ def test_a_post_without_the_override_leaves_the_project_where_it_was(
     page: Page, world: World, acceptance: Acceptance
 ) -> None:
     """Without the checkbox the same form and reason do not set the phase aside (no page fires it implicitly)."""
-    sign_in(page, acceptance.coordinator)
-    page.goto(f"/console/projects/{acceptance.untouched.id}")
+    sign_in(page, acceptance.coordinator, at=f"/console/projects/{acceptance.untouched.id}")
     form = _accept_form(page)
     form.get_by_label("越过阶段办理的理由").fill("理由写了但未勾选越过")
     form.get_by_role("button", name="验收通过").click()
@@ -103,8 +101,7 @@ def test_a_post_without_the_override_leaves_the_project_where_it_was(
 
 def test_a_role_that_may_not_override_is_offered_no_override(page: Page, world: World, acceptance: Acceptance) -> None:
     """The district bureau may begin final evaluation, never accept nor override: no accept form, no override box."""
-    sign_in(page, acceptance.bureau)
-    page.goto(f"/console/projects/{acceptance.untouched.id}")
+    sign_in(page, acceptance.bureau, at=f"/console/projects/{acceptance.untouched.id}")
     expect(page.locator("#project-state")).to_have_text("末期评估")
     expect(page.get_by_role("button", name="验收通过")).to_have_count(0)
     expect(page.get_by_label("越过阶段时间限制办理")).to_have_count(0)
@@ -112,8 +109,7 @@ def test_a_role_that_may_not_override_is_offered_no_override(page: Page, world: 
 
 
 def test_the_project_page_shows_its_phases_and_documents(page: Page, world: World, acceptance: Acceptance) -> None:
-    sign_in(page, acceptance.coordinator)
-    page.goto(f"/console/projects/{acceptance.untouched.id}")
+    sign_in(page, acceptance.coordinator, at=f"/console/projects/{acceptance.untouched.id}")
     phases = page.get_by_role("region", name="试点阶段")
     acceptance_phase = phases.get_by_role("row").filter(has_text="考核验收期")
     expect(acceptance_phase).to_contain_text("2023年9月5日至2023年9月30日")

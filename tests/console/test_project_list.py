@@ -56,8 +56,7 @@ def _rows(page: Page) -> list[str]:
 
 
 def test_title_filter_and_paging_as_the_coordinator(page: Page, world: World, catalogue: Catalogue) -> None:
-    sign_in(page, world.user(Role.CITY_COORDINATOR))
-    page.goto("/console/projects")
+    sign_in(page, world.user(Role.CITY_COORDINATOR), at="/console/projects")
     page.get_by_label("项目名称").fill(catalogue.marker)
     page.get_by_role("button", name="筛选").click()
     expect(page.get_by_text(f"共 {HOME_COUNT + 1} 项")).to_be_visible()
@@ -73,8 +72,7 @@ def test_title_filter_and_paging_as_the_coordinator(page: Page, world: World, ca
 
 
 def test_state_and_street_filters(page: Page, world: World, catalogue: Catalogue) -> None:
-    sign_in(page, world.user(Role.CITY_COORDINATOR))
-    page.goto(f"/console/projects?title={quote(catalogue.marker)}")
+    sign_in(page, world.user(Role.CITY_COORDINATOR), at=f"/console/projects?title={quote(catalogue.marker)}")
     page.get_by_label("状态").select_option(label="已申报")
     page.get_by_role("button", name="筛选").click()
     expect(page.get_by_text("没有符合条件的项目。")).to_be_visible()  # all of them are drafts
@@ -86,8 +84,7 @@ def test_state_and_street_filters(page: Page, world: World, catalogue: Catalogue
 
 
 def test_a_district_bureau_sees_its_district_only(page: Page, world: World, catalogue: Catalogue) -> None:
-    sign_in(page, world.user(Role.DISTRICT_BUREAU))
-    page.goto(f"/console/projects?title={quote(catalogue.marker)}&page=2")
+    sign_in(page, world.user(Role.DISTRICT_BUREAU), at=f"/console/projects?title={quote(catalogue.marker)}&page=2")
     expect(page.get_by_text(f"共 {HOME_COUNT} 项")).to_be_visible()
     assert _rows(page) == [str(catalogue.home_ids[0])]  # the oldest, alone on the second page
     streets = page.get_by_label("街道").locator("option").all_inner_texts()
@@ -98,8 +95,7 @@ def test_a_district_bureau_sees_its_district_only(page: Page, world: World, cata
 
 
 def test_the_other_district_sees_only_its_own(page: Page, world: World, catalogue: Catalogue) -> None:
-    sign_in(page, world.stranger)
-    page.goto(f"/console/projects?title={quote(catalogue.marker)}")
+    sign_in(page, world.stranger, at=f"/console/projects?title={quote(catalogue.marker)}")
     expect(page.get_by_text("共 1 项")).to_be_visible()
     page.get_by_role("link", name=f"{catalogue.marker}河畔").click()
     expect(page).to_have_url(re.compile(rf"/console/projects/{catalogue.elsewhere_id}$"))
@@ -108,7 +104,6 @@ def test_the_other_district_sees_only_its_own(page: Page, world: World, catalogu
 
 @pytest.mark.parametrize("role", [Role.CITY_COORDINATOR, Role.ORGANISATION])
 def test_accessibility(page: Page, world: World, catalogue: Catalogue, role: Role) -> None:
-    sign_in(page, world.user(role))
-    page.goto(f"/console/projects?title={quote(catalogue.marker)}")
+    sign_in(page, world.user(role), at=f"/console/projects?title={quote(catalogue.marker)}")
     expect(page.get_by_role("heading", name="项目列表")).to_be_visible()
     assert critical_violations(page) == []

@@ -13,16 +13,11 @@ from datetime import date
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlmodel import Session, select
 
-from models.roles import Actor, Role
 from models.user import User
-from service.demo import DEMO_PASSWORD, start_demo_clock
-from service.mail.catcher import CatcherProcess
-from service.settings import Settings
+from service.demo import DEMO_PASSWORD
 from tests.console.conftest import World, screenshot, sign_in
-from tests.console.servers import console_server, demo_database
-from tests.reliability.prefect_processes import start_prefect_server
+from tests.console.servers import console_server, demo_on_its_clock
 
 SET_TO = date(2023, 1, 6)  # the first quarter's supervision report (due 2022-12-27) is late by then
 CATCH_UP_MS = 240_000  # the first flow run imports Prefect in the server; a loaded machine gets room
@@ -37,30 +32,20 @@ class Scheduled:
 
 
 @pytest.fixture(scope="module")
-def scheduled(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scheduled]:
+def scheduled(world: World, prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scheduled]:
     folder = tmp_path_factory.mktemp(f"scheduled-{world.backend}")
-    prefect, api_url = start_prefect_server(folder / "prefect-server", folder)
-    try:
-        with (
-            demo_database(world.backend, "sanshe_scheduled") as engine,
-            CatcherProcess(folder / "files" / "mail-catcher") as catcher,
-        ):
-            with Session(engine, expire_on_commit=False) as session:
-                start_demo_clock(session, settings=Settings(simulated_clock=True), actor=Actor("admin", Role.ADMIN))
-                coordinator = session.exec(select(User).where(User.username == "coordinator")).one()
-            settings = {
-                "SANSHE_SCHEDULER_ENABLED": "true",
-                "SANSHE_PREFECT_API_URL": api_url,
-                "PREFECT_API_URL": api_url,  # the flows report to this server, never to an ephemeral one
-                "PREFECT_HOME": str(folder / "prefect-client"),
-                "PREFECT_SERVER_EPHEMERAL_ENABLED": "false",
-                "SANSHE_SMTP_HOST": catcher.host,
-                "SANSHE_SMTP_PORT": str(catcher.port),
-            }
-            with console_server(engine, folder, **settings) as base_url:
-                yield Scheduled(base_url, api_url, world, coordinator)
-    finally:
-        prefect.stop()
+    with demo_on_its_clock(world.backend, "sanshe_scheduled", folder, "coordinator") as (engine, catcher, users):
+        settings = {
+            "SANSHE_SCHEDULER_ENABLED": "true",
+            "SANSHE_PREFECT_API_URL": prefect_api,
+            "PREFECT_API_URL": prefect_api,  # the flows report to this server, never to an ephemeral one
+            "PREFECT_HOME": str(folder / "prefect-client"),
+            "PREFECT_SERVER_EPHEMERAL_ENABLED": "false",
+            "SANSHE_SMTP_HOST": catcher.host,
+            "SANSHE_SMTP_PORT": str(catcher.port),
+        }
+        with console_server(engine, folder, **settings) as base_url:
+            yield Scheduled(base_url, prefect_api, world, users[0])
 
 
 def _flow_run(prefect_api: str, run_id: str) -> tuple[str, str]:
@@ -76,8 +61,7 @@ def test_setting_the_clock_runs_the_sweep_as_a_flow_and_the_coordinator_follows_
     context = browser.new_context(base_url=scheduled.base_url, viewport={"width": 1366, "height": 768}, locale="zh-CN")
     page: Page = context.new_page()
     try:
-        sign_in(page, scheduled.coordinator, password=DEMO_PASSWORD)
-        page.goto("/console/clock")
+        sign_in(page, scheduled.coordinator, password=DEMO_PASSWORD, at="/console/clock")
         page.get_by_label("拨到日期（时刻不变）").fill(SET_TO.isoformat())
         page.get_by_role("button", name="拨到所选日期").click()
         expect(page.locator("#clock-progress")).to_contain_text("已交给调度器")  # the scheduler took the days

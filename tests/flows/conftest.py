@@ -1,13 +1,8 @@
-"""One Prefect test server for the whole run (it takes ~16 s to start): flows run against it for real."""
-
-from collections.abc import Iterator
+"""The flows run for real against the run's one Prefect test server (`prefect_api` in tests/conftest.py)."""
 
 import pytest
 
 
 @pytest.fixture(scope="session", autouse=True)
-def prefect_server() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+def prefect_server(prefect_api: str) -> None:
+    """Started before the first flow test, whether or not it asks for the URL."""

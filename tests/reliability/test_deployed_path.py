@@ -43,7 +43,7 @@ from tests.reliability.prefect_processes import (
 )
 from tests.schedules.builders import started_project
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.reliability]  # a long process run: make test-reliability
 
 AS_OF = date(2023, 4, 28)  # supervision #1 fully escalated; #2, mid-term and mid-audit part way
 NOW = datetime.combine(AS_OF, time(7, 0), tzinfo=SHANGHAI)

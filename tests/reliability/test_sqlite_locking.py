@@ -1,8 +1,9 @@
 """SQLite, the embedded default, under concurrent writers: every process waits for the write lock, none fails.
 
-Each test builds the benchmark's data (benchmarks/sweep.py) in a SQLite file, works out the reference result with
-the benchmark's hand-written SQL on a copy, and runs `sanshe sweep --direct` in processes of its own against the
-file while something else writes: the API served by uvicorn, a process holding the lock, a second sweeper.
+The benchmark's data (benchmarks/sweep.py) is built once a scale in a SQLite file, with the reference result worked
+out by the benchmark's hand-written SQL on a copy. Each test runs `sanshe sweep --direct` in processes of its own
+against a copy of its own while something else writes: the API served by uvicorn, a process holding the lock, a
+second sweeper.
 """
 
 import os
@@ -94,21 +95,56 @@ def sweep_rows(engine: Engine) -> SweepRows:
         return SweepRows(*(sorted(tuple(map(str, row)) for row in rows) for rows in (claims, notices, next_rungs)))
 
 
+@dataclass(frozen=True)
+class Built:
+    """A scale's benchmark data in a SQLite file of its own, and the reference result worked out on a copy."""
+
+    path: Path
+    reference: SweepRows
+
+
+def _copy(source: str | Path, target: Path) -> Engine:
+    """`target`, a new SQLite file holding what `source` holds (SQLite's backup, page by page)."""
+    original, copy = make_engine(f"sqlite:///{source}"), make_engine(f"sqlite:///{target}")
+    with original.connect() as origin, copy.connect() as destination:
+        origin.connection.driver_connection.backup(destination.connection.driver_connection)  # type: ignore[union-attr]
+    original.dispose()
+    return copy
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[Scale, Built]:
+    """Each scale's data, built once for the module: every test sweeps a copy of its own."""
+    return {}
+
+
+def _build(scale: Scale, folder: Path) -> Built:
+    with bench.database("sqlite") as engine:
+        bench.populate(engine, scale.projects)
+        _copy(str(engine.url.database), folder / "benchmark.db").dispose()
+    reference = _copy(folder / "benchmark.db", folder / "reference.db")
+    bench.reference(reference)
+    rows = sweep_rows(reference)
+    reference.dispose()
+    assert rows.claims and rows.notices
+    return Built(folder / "benchmark.db", rows)
+
+
 @pytest.fixture
-def benchmark(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Benchmark]:
-    """The benchmark's data for `request.param` projects, and the reference result worked out on a copy."""
+def benchmark(
+    request: pytest.FixtureRequest, built: dict[Scale, Built], tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> Iterator[Benchmark]:
+    """The benchmark's data for `request.param` projects in a file of this test's, and its reference result."""
     if "sqlite" not in BACKENDS:
         pytest.skip("SQLite pass not selected")
-    with bench.database("sqlite") as engine:
-        bench.populate(engine, request.param.projects)
-        copy = make_engine(f"sqlite:///{tmp_path / 'reference.db'}")
-        with engine.connect() as source, copy.connect() as target:
-            source.connection.driver_connection.backup(target.connection.driver_connection)  # type: ignore[union-attr]
-        bench.reference(copy)
-        reference = sweep_rows(copy)
-        copy.dispose()
-        assert reference.claims and reference.notices
-        yield Benchmark(request.param, engine, str(engine.url.database), reference, tmp_path)
+    scale: Scale = request.param
+    if scale not in built:
+        built[scale] = _build(scale, tmp_path_factory.mktemp(f"benchmark-{scale.projects}"))
+    engine = _copy(built[scale].path, tmp_path / "benchmark.db")
+    try:
+        yield Benchmark(scale, engine, str(engine.url.database), built[scale].reference, tmp_path)
+    finally:
+        engine.dispose()
 
 
 def start_sweep(benchmark: Benchmark) -> subprocess.Popen[str]:
