@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install browser run test test-console-postgres test-reliability screenshots fuzz lint lock bench bench-console diagrams clean initial-migration
+.PHONY: install browser run test test-postgres test-reliability screenshots fuzz lint lock bench bench-console diagrams clean initial-migration
 
 # Every dependency at the exact version in constraints.txt: a fresh machine installs what was tested.
 $(BIN)/.installed: pyproject.toml constraints.txt
@@ -28,14 +28,15 @@ run: install
 	SANSHE_SIMULATED_CLOCK=true $(BIN)/sanshe seed-demo
 	SANSHE_MODE=dev SANSHE_SIMULATED_CLOCK=true $(BIN)/sanshe up
 
+# The whole suite on SQLite, the embedded default (PostgreSQL's pass: `make test-postgres`; CI runs both).
 test: install browser
 	@mkdir -p var
-	SANSHE_CONSOLE_BACKENDS=sqlite $(BIN)/pytest -m "not reliability"
+	SANSHE_TEST_BACKENDS=sqlite $(BIN)/pytest -m "not reliability"
 
-# The console's browser tests on PostgreSQL (`make test` runs them on SQLite; CI runs both).
-test-console-postgres: install browser
+# The suite's PostgreSQL pass: every test that runs on a backend (its id says postgres), the browser tests included.
+test-postgres: install browser
 	@mkdir -p var
-	SANSHE_TEST_BACKENDS=postgres $(BIN)/pytest tests/console
+	SANSHE_TEST_BACKENDS=postgres $(BIN)/pytest -m "not reliability" -k postgres
 
 # The long fault runs (tests/reliability/README.md): SIGKILLs, concurrent sweepers and dispatchers, outages, 100k notices.
 test-reliability: install

@@ -34,12 +34,6 @@ NO_CHROMIUM = (
     "未找到 /usr/bin/chromium：控制台的浏览器测试需要 Debian 的 Chromium 和中文字体。"
     "请以 root 运行 make browser（apt-get install -y chromium fonts-noto-cjk）后重试。"
 )
-# The browser tests' backends: SANSHE_CONSOLE_BACKENDS, else the suite's. `make test` runs them on SQLite (the
-# pages call the same use cases the API tests run on both backends) and `make test-console-postgres` on PostgreSQL;
-# CI runs both.
-CONSOLE_BACKENDS = [
-    b.strip() for b in os.environ.get("SANSHE_CONSOLE_BACKENDS", ",".join(BACKENDS)).split(",") if b.strip()
-]
 DAY = factories.DECLARATION_DAY  # the programme clock's day: the drafts' `submit` is inside its window
 
 
@@ -81,7 +75,7 @@ def _build(engine: Engine) -> tuple[Side, list[Project], User]:
         return city, drafts, stranger
 
 
-@pytest.fixture(scope="session", params=CONSOLE_BACKENDS)
+@pytest.fixture(scope="session", params=BACKENDS)
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
