@@ -27,6 +27,12 @@ def words(value: str | None) -> str:
     return (value or "").strip()
 
 
+def chosen_id(value: str | None) -> int | None:
+    """A filter select's value: empty for 'all', otherwise an id; anything else (letters, "²", a sign) is no
+    filter, not an error page."""
+    return int(value) if value and value.isascii() and value.isdigit() else None
+
+
 def field_errors(exc: ValidationError, labels: dict[str, str]) -> dict[str, str]:
     """Each field's first problem in Chinese (a blank required field asks for it by name); a problem of no field
     on the form is shown beside the first."""

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from models.dates import shanghai_date
 from service.api.deps import ClockDep, SessionDep
 from service.api.xlsx import xlsx_response
-from service.console.form_input import PAGE_SIZE, PageNumber, page_count
+from service.console.form_input import PAGE_SIZE, PageNumber, chosen_id, page_count
 from service.console.refusals import ConsoleRoute
 from service.console.session import ConsoleActor, ConsoleUser
 from service.console.templating import render
@@ -17,11 +17,6 @@ from service.queries.overdue import EXPORT_COLUMNS, OverdueFilter, all_overdue_n
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 OVERDUE_PATH = "/console/overdue"
-
-
-def _chosen(value: str | None) -> int | None:
-    """A select's value: empty for 'all', otherwise an id (anything else is no filter, not an error page)."""
-    return int(value) if value and value.isdigit() else None
 
 
 @router.get(OVERDUE_PATH)
@@ -38,7 +33,7 @@ def overdue_list(
     format: Annotated[str | None, Query(pattern="^xlsx$")] = None,
 ) -> Response:
     today = shanghai_date(now)
-    filters = OverdueFilter(district_id=_chosen(district), rung_code=rung or None, programme_id=_chosen(programme))
+    filters = OverdueFilter(district_id=chosen_id(district), rung_code=rung or None, programme_id=chosen_id(programme))
     if format == "xlsx":
         rows = all_overdue_nodes(session, actor=actor, today=today, filters=filters)
         return xlsx_response(

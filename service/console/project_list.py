@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from models.dates import shanghai_date
 from models.lifecycles import PROJECT
 from service.api.deps import ClockDep, SessionDep
-from service.console.form_input import PAGE_SIZE, PageNumber, page_count
+from service.console.form_input import PAGE_SIZE, PageNumber, chosen_id, page_count
 from service.console.refusals import ConsoleRoute
 from service.console.session import ConsoleActor, ConsoleUser
 from service.console.templating import render
@@ -16,11 +16,6 @@ from service.queries.projects import ProjectFilters, list_projects, project_list
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 PROJECT_LIST_PATH = "/console/projects"
-
-
-def _chosen(value: str | None) -> int | None:
-    """A select's value: empty for 'all', otherwise an id (anything else is no filter, not an error page)."""
-    return int(value) if value and value.isdigit() and len(value) <= 12 else None
 
 
 @router.get(PROJECT_LIST_PATH)
@@ -40,9 +35,9 @@ def project_list(
     title = (title or "").strip()
     state = state if state in PROJECT.states else ""
     filters = ProjectFilters(
-        district_id=_chosen(district),
-        street_id=_chosen(street),
-        organisation_id=_chosen(organisation),
+        district_id=chosen_id(district),
+        street_id=chosen_id(street),
+        organisation_id=chosen_id(organisation),
         states=(state,) if state else (),
         title_contains=title or None,
     )

@@ -94,6 +94,13 @@ def test_a_district_bureau_sees_its_district_only(page: Page, world: World, cata
     expect(page.get_by_text("没有符合条件的项目。")).to_be_visible()  # another district's filter widens nothing
 
 
+def test_a_filter_value_that_is_no_id_filters_nothing(page: Page, world: World, catalogue: Catalogue) -> None:
+    """Guards `isascii()` in service.console.form_input.chosen_id: "²" is a digit to `isdigit` but no int."""
+    listed = f"/console/projects?title={quote(catalogue.marker)}&street=%C2%B2"
+    sign_in(page, world.user(Role.DISTRICT_BUREAU), at=listed)
+    expect(page.get_by_text(f"共 {HOME_COUNT} 项")).to_be_visible()
+
+
 def test_the_other_district_sees_only_its_own(page: Page, world: World, catalogue: Catalogue) -> None:
     sign_in(page, world.stranger, at=f"/console/projects?title={quote(catalogue.marker)}")
     expect(page.get_by_text("共 1 项")).to_be_visible()
