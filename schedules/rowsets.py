@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, func, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
+
 INTEGER, TEXT, DATE = "INTEGER", "TEXT", "DATE"
 _PG_ARRAY = {INTEGER: "BIGINT[]", TEXT: "TEXT[]", DATE: "DATE[]"}
 
@@ -27,6 +30,14 @@ def ids_param(dialect: str, ids: Iterable[int]) -> Any:
     """The value to bind for `in_ids`."""
     values = [int(i) for i in ids]
     return values if dialect == "postgresql" else json.dumps(values)
+
+
+def among_ids(dialect: str, column: ColumnElement[Any], ids: Iterable[int]) -> ColumnElement[bool]:
+    """`in_ids` for a query built with SQLAlchemy: `column` is one of `ids`, bound as one parameter."""
+    bound = ids_param(dialect, ids)
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, bound, type_=ARRAY(BigInteger)))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(None, bound))))
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,10 @@ for me, and a programme's plan before any project starts."""
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, case, false, func, true
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, true
 from sqlmodel import Session, col, select
 
 from models.errors import OutOfScope
@@ -17,6 +18,7 @@ from models.roles import Actor, Role
 from models.scope import can_see
 from schedules.calendar_store import calendar_from_db
 from schedules.planning import PlannedNode, plan_nodes
+from schedules.rowsets import among_ids
 from service.files import attachment_file
 from service.queries.cached_counts import cached, scope_key
 from service.queries.common import Page, StateView, state_view
@@ -152,33 +154,46 @@ def my_open_nodes(
     session: Session, *, actor: Actor, programme_id: int | None, today: date, page: int, page_size: int
 ) -> Page[NodePublic]:
     """What waits for me, soonest due first: the organisation's to submit, the community's to confirm, the district's
-    to approve; a role with no such step (coordinator, street office) watches every open node in its scope."""
+    to approve; a role with no such step (coordinator, street office) watches every open node in its scope.
+
+    The total and the page are read again only after a change (`cached_counts`: a node's state and dates are
+    audited; its overdue mark is of the day)."""
     states = work_states(actor.role) or NODE.open
-    if actor.role in BROAD_SCOPES:  # many projects: joined, their scope a predicate on the project row
-        where = [col(Node.state).in_(states), *_project_scope(session, actor)]
-        if programme_id is not None:
-            where.append(col(Project.programme_id) == programme_id)
-        if not work_states(actor.role):  # watching every open node of a wide area: many rows, few to show
-            where = [in_due_order(session, actor, *where)]
-        query = select(Node).join(Project, col(Project.id) == Node.project_id).where(*where)
-        soonest = col(Node.due_date)
-    else:  # an organisation's or a community's few projects: their nodes found by each project's index
-        query = select(Node).where(col(Node.project_id).in_(_few_projects(session, actor, programme_id)))
-        query = query.where(col(Node.state).in_(states))
+
+    def query() -> tuple[Select[Any], ColumnElement[Any]]:
+        """The open nodes, and the order soonest first that suits the planners for this reader."""
+        if actor.role in BROAD_SCOPES:  # many projects: joined, their scope a predicate on the project row
+            where = [col(Node.state).in_(states), *_project_scope(session, actor)]
+            if programme_id is not None:
+                where.append(col(Project.programme_id) == programme_id)
+            if not work_states(actor.role):  # watching every open node of a wide area: many rows, few to show
+                where = [in_due_order(session, actor, *where)]
+            return select(Node).join(Project, col(Project.id) == Node.project_id).where(*where), col(Node.due_date)
+        # An organisation's or a community's few projects: their nodes found by each project's index.
+        dialect = session.get_bind().dialect.name
+        projects = among_ids(dialect, col(Node.project_id), _few_projects(session, actor, programme_id))
         # The same order, as an expression no index holds: otherwise the planners walk every open node of the
         # city in due order, looking for these few projects' (tens of milliseconds at 100k projects).
-        soonest = func.coalesce(Node.due_date, Node.due_date)
-    count = select(func.count()).select_from(query.subquery())
-    total = cached(session, ("open-nodes", scope_key(actor), programme_id, states), lambda: session.exec(count).one())
-    nodes = session.exec(query.order_by(soonest, col(Node.id)).offset((page - 1) * page_size).limit(page_size)).all()
-    return Page[NodePublic](
-        items=[_public(node, actor, today) for node in nodes], total=total, page=page, page_size=page_size
-    )
+        return select(Node).where(projects, col(Node.state).in_(states)), func.coalesce(Node.due_date, Node.due_date)
+
+    def counted() -> int:
+        return session.exec(select(func.count()).select_from(query()[0].subquery())).one()
+
+    def page_items() -> list[NodePublic]:
+        found, soonest = query()
+        nodes = session.exec(found.order_by(soonest, col(Node.id)).offset((page - 1) * page_size).limit(page_size))
+        return [_public(node, actor, today) for node in nodes.all()]
+
+    key = (scope_key(actor), programme_id, states)
+    total = cached(session, ("open-nodes", *key), counted)
+    items = cached(session, ("open-nodes-page", *key, today, page, page_size), page_items)
+    return Page[NodePublic](items=items, total=total, page=page, page_size=page_size)
 
 
 def _few_projects(session: Session, actor: Actor, programme_id: int | None) -> list[int]:
     """The ids of the projects whose nodes `visible_nodes` lets the actor see, read first: as a list of ids the
-    planners find the nodes by each project's index, where from a subquery they scan every open node."""
+    planners find the nodes by each project's index, where from a subquery they scan every open node. The list is
+    bound as one parameter (`among_ids`): hundreds of placeholders would be rewritten by the driver on every page."""
     if actor.role is Role.EXPERT:
         return []  # experts see declarations, not the later project's node reports
     query = select(Project.id).where(visible_projects(session, actor))
