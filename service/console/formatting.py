@@ -3,6 +3,7 @@
 from models.dates_zh import date_zh, deadline_zh, moment_zh
 from models.money import FEN_PER_YUAN
 from models.social_worker import Qualification
+from service.console.select_options import options_html
 from service.excel.cells import QUALIFICATION_LABELS_ZH
 
 
@@ -23,5 +24,6 @@ FILTERS = {
     "deadline_zh": deadline_zh,
     "moment_zh": moment_zh,
     "money_zh": money_zh,
+    "options_html": options_html,
     "qualification_zh": qualification_zh,
 }
