@@ -1,5 +1,5 @@
-"""Aggregates that pages show on every request (the dashboard, the totals of the overdue list and of 我的待办),
-computed again only when the rows they count may have changed.
+"""What pages show on every request (the dashboard's aggregates; the totals and pages of the overdue list, the
+project list and 我的待办), computed again only when the rows they read may have changed.
 
 Each is a scan of every node in the reader's scope (100k projects: tens of milliseconds to seconds), and between two
 changes it stays the same. Every change of a node's or project's state or dates writes an audit row

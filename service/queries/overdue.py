@@ -1,11 +1,16 @@
 """The overdue node reports within the reader's scope: how many working days late, the highest rung reached and who
 has been told and when (the escalation notices in the outbox), filtered by district, rung and programme."""
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, exists, func
+from sqlalchemy import ColumnElement, Select, exists, func
 from sqlmodel import Session, col, select
 
 from models.errors import RoleNotAllowed
@@ -14,12 +19,14 @@ from models.lifecycles import NODE
 from models.node import Node
 from models.outbox import OutboxMessage, OutboxStatus
 from models.programme import Programme
+from models.programme_spec import EscalationLadder
 from models.project import Project
 from models.region import Region
 from models.roles import Actor
 from schedules.calendar import WorkingCalendar
 from schedules.calendar_store import calendar_from_db
-from schedules.ladder import node_ladder
+from schedules.ladder import ladder_of, node_ladder
+from schedules.rowsets import among_ids
 from service.queries.bulletins import programme_in_scope
 from service.queries.cached_counts import cached, scope_key
 from service.queries.common import Page
@@ -122,67 +129,104 @@ def _calendar(session: Session) -> WorkingCalendar:
     return fresh
 
 
-def _ladder_labels(session: Session, programme_ids: set[int]) -> dict[int, dict[str, str]]:
-    programmes = session.exec(select(Programme).where(col(Programme.id).in_(programme_ids))).all()
-    return {p.id: {r.code: r.label for r in node_ladder(p.parsed_spec()).rungs} for p in programmes if p.id}
+def _ladder_labels(session: Session, programme_ids: set[int]) -> dict[int, Mapping[str, str]]:
+    ladders = session.exec(
+        select(Programme.id, Programme.spec).where(col(Programme.id).in_(programme_ids))  # type: ignore[call-overload]
+    ).all()
+    return {
+        programme_id: _rung_labels(json.dumps(spec["escalation_ladder"], sort_keys=True))
+        for programme_id, spec in ladders
+    }
+
+
+@lru_cache(maxsize=64)
+def _rung_labels(ladder: str) -> Mapping[str, str]:
+    """Each rung's zh-CN label, by code, of a ladder as its programme file writes it. Keyed by the ladder itself, so
+    a reloaded programme with another ladder is another entry; the page no longer validates the whole programme."""
+    rungs = ladder_of(EscalationLadder.model_validate_json(ladder)).rungs
+    return MappingProxyType({rung.code: rung.label for rung in rungs})
+
+
+class _Late(NamedTuple):
+    """An overdue node as the list reads it, and the highest rung claimed for it (code, None before the first)."""
+
+    node_id: int
+    project_id: int
+    project_title: str
+    programme_id: int
+    district: str | None
+    title: str
+    due_date: date
+    rung_code: str | None
 
 
 def overdue_nodes(
     session: Session, *, actor: Actor, today: date, filters: OverdueFilter, page: int, page_size: int
 ) -> Page[OverdueNode]:
-    """The latest first (the earliest due date); each with what the escalation notices told and to whom."""
+    """The latest first (the earliest due date); each with what the escalation notices told and to whom.
+
+    The total and the page's nodes with their rungs are read again only after a change (`cached_counts`: a node's
+    state or dates, a project, a place and an escalation claim are each audited or claimed); who was told is read
+    on every page, as a notice's sending writes neither."""
     where = _where(session, actor, today, filters)
     count = select(func.count()).select_from(Node).join(Project, col(Project.id) == Node.project_id).where(*where)
-    total = cached(session, ("overdue", scope_key(actor), filters, today), lambda: session.exec(count).one())
-    rows = session.exec(
-        select(Node, Project.title, Project.programme_id, Region.name)  # type: ignore[call-overload]
-        .join(Project, col(Project.id) == Node.project_id)
-        .join(Region, col(Region.id) == Project.district_id, isouter=True)
-        .where(in_due_order(session, actor, where[0]), *where[1:])
-        .order_by(col(Node.due_date), col(Node.id))
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    ).all()
-    return Page[OverdueNode](items=_described(session, rows, today), total=total, page=page, page_size=page_size)
+    key = (scope_key(actor), filters, today)
+    total = cached(session, ("overdue", *key), lambda: session.exec(count).one())
+    ordered = in_due_order(session, actor, where[0]), *where[1:]
+    late = cached(
+        session,
+        ("overdue-page", *key, page, page_size),
+        lambda: _late(session, _late_query(*ordered).offset((page - 1) * page_size).limit(page_size)),
+    )
+    return Page[OverdueNode](items=_described(session, late, today), total=total, page=page, page_size=page_size)
 
 
 def all_overdue_nodes(session: Session, *, actor: Actor, today: date, filters: OverdueFilter) -> list[OverdueNode]:
     """Every matching node, in the list's order: what the .xlsx holds."""
-    where = _where(session, actor, today, filters)
-    rows = session.exec(
-        select(Node, Project.title, Project.programme_id, Region.name)  # type: ignore[call-overload]
+    return _described(session, _late(session, _late_query(*_where(session, actor, today, filters))), today)
+
+
+def _late_query(*where: ColumnElement[bool]) -> Select[Any]:
+    return (
+        select(  # type: ignore[call-overload]
+            Node.id, Node.project_id, Project.title, Project.programme_id, Region.name, Node.title, Node.due_date
+        )
         .join(Project, col(Project.id) == Node.project_id)
         .join(Region, col(Region.id) == Project.district_id, isouter=True)
         .where(*where)
         .order_by(col(Node.due_date), col(Node.id))
-    ).all()
-    return _described(session, rows, today)
+    )
 
 
-def _described(session: Session, rows: list[tuple[Node, str, int, str | None]], today: date) -> list[OverdueNode]:
-    ids = [node.id for node, *_ in rows]
+def _late(session: Session, query: Select[Any]) -> list[_Late]:
+    rows = session.exec(query).all()  # type: ignore[call-overload]
     claims: dict[int, tuple[int, str]] = {}
     for node_id, index, code in session.exec(
         select(EscalationClaim.entity_id, EscalationClaim.rung_index, EscalationClaim.rung_code).where(  # type: ignore[call-overload]
             EscalationClaim.entity_type == NODE.name,
-            col(EscalationClaim.entity_id).in_(ids),
+            among_ids(session.get_bind().dialect.name, col(EscalationClaim.entity_id), [row[0] for row in rows]),
             col(EscalationClaim.skipped).is_(False),
         )
     ).all():
         if node_id not in claims or index > claims[node_id][0]:
             claims[node_id] = (index, code)
+    return [_Late(*row, rung_code=claims.get(row[0], (0, None))[1]) for row in rows]
+
+
+def _described(session: Session, late: list[_Late], today: date) -> list[OverdueNode]:
+    ids = [row.node_id for row in late]
     told: dict[int, list[Told]] = {}
     notices = session.exec(
         select(OutboxMessage)
         .where(
             OutboxMessage.entity_type == NODE.name,
-            col(OutboxMessage.entity_id).in_(ids),
+            among_ids(session.get_bind().dialect.name, col(OutboxMessage.entity_id), ids),
             col(OutboxMessage.dedupe_key).like("escalation:%"),
         )
         .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
     ).all()
-    labels = _ladder_labels(session, {programme_id for _, _, programme_id, _ in rows})
-    ladder_of_node = {node.id: labels.get(programme_id, {}) for node, _, programme_id, _ in rows}
+    labels = _ladder_labels(session, {row.programme_id for row in late})
+    ladder_of_node = {row.node_id: labels.get(row.programme_id, {}) for row in late}
     for notice in notices:
         key = (notice.dedupe_key or "").split(":")  # escalation:node:<id>:<rung>:<party>
         code = key[3] if len(key) > 3 else ""
@@ -198,22 +242,20 @@ def _described(session: Session, rows: list[tuple[Node, str, int, str | None]], 
         )
     calendar = _calendar(session)
     found = []
-    for node, project_title, programme_id, district in rows:
-        assert node.id is not None
-        code = claims.get(node.id, (0, None))[1]
-        ladder = labels.get(programme_id, {})
-        node_told = told.get(node.id, [])
+    for row in late:
+        ladder = labels.get(row.programme_id, {})
+        node_told = told.get(row.node_id, [])
         found.append(
             OverdueNode(
-                node_id=node.id,
-                project_id=node.project_id,
-                project_title=project_title,
-                district=district or "（未设置区）",
-                title=node.title,
-                due_date=node.due_date,
-                working_days_late=max(0, calendar.working_days_between(node.due_date, today)),
-                rung_code=code,
-                rung_label=ladder.get(code, code) if code else "尚未督办",
+                node_id=row.node_id,
+                project_id=row.project_id,
+                project_title=row.project_title,
+                district=row.district or "（未设置区）",
+                title=row.title,
+                due_date=row.due_date,
+                working_days_late=max(0, calendar.working_days_between(row.due_date, today)),
+                rung_code=row.rung_code,
+                rung_label=ladder.get(row.rung_code, row.rung_code) if row.rung_code else "尚未督办",
                 told=node_told,
                 told_text="；".join(f"{t.recipient_name}（{t.rung_label}，{t.status_label}）" for t in node_told),
             )

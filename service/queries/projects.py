@@ -173,16 +173,27 @@ def list_projects(
     page_size: int,
     today: date,
 ) -> Page[ProjectRow]:
-    """One page and the exact total: the page's ids come from the project table alone, then their rows are joined;
-    the total is counted again only after a change (`cached_counts`)."""
+    """One page and the exact total: the page's ids come from the project table alone, then their rows are joined.
+
+    The total and the page are read again only after a change (`cached_counts`: what a row shows is audited, its
+    overdue mark is of the day), except for an expert, whose rows hide the organisation while a review is blind."""
     conditions = _conditions(session, actor, filters, today)
     count = select(func.count()).select_from(Project).where(*conditions)
     dated = today if filters.overdue is not None else None  # only the overdue filter reads the day
     total = cached(session, ("projects", scope_key(actor), filters, dated), lambda: session.exec(count).one())  # type: ignore[call-overload]
-    page_ids = _ordered(select(Project.id).where(*conditions), sort).offset((page - 1) * page_size).limit(page_size)
-    ids = list(session.exec(page_ids).all())  # type: ignore[call-overload]
-    found = {row[0].id: row for row in session.execute(_row_query([Project.id.in_(ids)], today)).all()} if ids else {}  # type: ignore[union-attr]
-    rows = _rows(session, actor, [found[i] for i in ids])
+
+    def page_rows() -> list[ProjectRow]:
+        page_ids = _ordered(select(Project.id).where(*conditions), sort).offset((page - 1) * page_size).limit(page_size)
+        ids = list(session.exec(page_ids).all())  # type: ignore[call-overload]
+        found = (
+            {row[0].id: row for row in session.execute(_row_query([Project.id.in_(ids)], today)).all()} if ids else {}
+        )  # type: ignore[union-attr]
+        return _rows(session, actor, [found[i] for i in ids])
+
+    if actor.role is Role.EXPERT:
+        rows = page_rows()
+    else:
+        rows = cached(session, ("project-page", scope_key(actor), filters, sort, page, page_size, today), page_rows)
     return Page[ProjectRow](items=rows, total=total, page=page, page_size=page_size)
 
 
