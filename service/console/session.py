@@ -9,9 +9,11 @@ neither read the cookie nor compute the token, and every state-changing form or 
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from sqlmodel import Session
 
 from models.errors import DomainError
 from models.roles import Actor, Role
@@ -102,6 +104,10 @@ CsrfChecked = Depends(check_csrf)
 
 def session_user(request: Request, session: SessionDep, settings: SettingsDep, now: WallClockDep) -> User:
     """The session's user, even one that still owes a password change (only that page takes it)."""
+    return _cookie_user(request, session, settings, now)
+
+
+def _cookie_user(request: Request, session: Session, settings: Settings, now: datetime) -> User:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise SignInRequired()
@@ -117,11 +123,13 @@ SessionUser = Annotated[User, Depends(session_user)]
 MAIL_WATCHERS = frozenset({Role.CITY_COORDINATOR, Role.ADMIN})  # told on every page while mail cannot go out
 
 
-def console_user(request: Request, user: SessionUser, session: SessionDep) -> User:
+def console_user(request: Request, session: SessionDep, settings: SettingsDep, now: WallClockDep) -> User:
     """The signed-in user, kept on the request so that a refusal's page still shows who is signed in.
 
     Those who watch the mail also get the mail server's status (read on the request's own session: on SQLite a
-    second session would wait for this one's write lock)."""
+    second session would wait for this one's write lock). One dependency, not one atop `session_user`: each sync
+    dependency is a hop to a worker thread and back on every page."""
+    user = _cookie_user(request, session, settings, now)
     if user.must_change_password:
         raise PasswordChangeOwed()
     request.state.console_user = user

@@ -16,6 +16,7 @@ from service.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.auto_reload = False  # the templates ship with the code: no stat of each file on every page
 templates.env.filters.update(FILTERS)
 # Pages hold personal data and action buttons: never cached, never framed by another site.
 PAGE_HEADERS = {
