@@ -257,6 +257,18 @@ def load(base_url: str, cookie: str, target: Target, users: int, seconds: int, f
     )
 
 
+def _failures(folder: Path, target: Target) -> str:
+    """Why requests failed: locust's failure counts and the server's log lines that are not a plain answer."""
+    reasons = []
+    for name in sorted(folder.glob(f"{target.name}-*_failures.csv")):
+        with name.open(newline="") as failures:
+            reasons += [f"  {row['Occurrences']} × {row['Error']}" for row in csv.DictReader(failures)]
+    logged = [
+        line for line in (folder / "server.log").read_text(errors="replace").splitlines() if " 200 OK" not in line
+    ]
+    return "\n".join([*reasons, *(f"  server: {line}" for line in logged[-20:])])
+
+
 def bench_backend(
     backend: str, projects: int, workers: int | None, seconds: int, users: int, names: set[str] | None
 ) -> list[str]:
@@ -296,6 +308,8 @@ def bench_backend(
                     f"{many.p95_ms:>10.0f}{os.getloadavg()[0]:>7.1f}{'  FAILED ' + str(failed) if failed else ''}"
                 )
                 log.info(lines[-1])
+                if failed:
+                    log.info("%s", _failures(folder, target))
             return lines
         finally:
             stop(server)
