@@ -2,6 +2,7 @@
 for me, and a programme's plan before any project starts."""
 
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,7 @@ def my_open_nodes(
     audited; its overdue mark is of the day)."""
     states = work_states(actor.role) or NODE.open
 
+    @cache  # built once a call: the count and the page may both miss, and an organisation's ids are a query
     def query() -> tuple[Select[Any], ColumnElement[Any]]:
         """The open nodes, and the order soonest first that suits the planners for this reader."""
         if actor.role in BROAD_SCOPES:  # many projects: joined, their scope a predicate on the project row

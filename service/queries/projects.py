@@ -185,9 +185,9 @@ def list_projects(
     def page_rows() -> list[ProjectRow]:
         page_ids = _ordered(select(Project.id).where(*conditions), sort).offset((page - 1) * page_size).limit(page_size)
         ids = list(session.exec(page_ids).all())  # type: ignore[call-overload]
-        found = (
-            {row[0].id: row for row in session.execute(_row_query([Project.id.in_(ids)], today)).all()} if ids else {}
-        )  # type: ignore[union-attr]
+        if not ids:
+            return []
+        found = {row[0].id: row for row in session.execute(_row_query([Project.id.in_(ids)], today)).all()}  # type: ignore[union-attr]
         return _rows(session, actor, [found[i] for i in ids])
 
     if actor.role is Role.EXPERT:
